@@ -1,0 +1,31 @@
+# evalreport: `make site` builds every report and the site; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test test-slow data benchmarks clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+site: $(STAMP)
+	$(BIN)/evalreport build --to all
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+data: $(STAMP)
+	$(BIN)/python -m analysis.synthetic.oto --out data/synthetic/oto
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/build_times.py
+
+clean:
+	rm -rf _site .evalreport-cache

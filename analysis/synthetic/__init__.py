@@ -1,0 +1,1 @@
+"""Seeded synthetic data-generating processes, one module per report."""

@@ -1,0 +1,176 @@
+"""Running a document's cells in one fresh Jupyter kernel (nbclient + ipykernel).
+
+The kernel starts in the report's folder. Parameters work as Quarto does it for
+Python: the cell tagged ``parameters`` holds the defaults and a cell with the
+``-P name=value`` overrides is injected right after it. Inline expressions
+(`` `{python} expr` ``) are evaluated in the same kernel, at their place in the
+document, so they see exactly the state the prose around them describes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from .errors import CellExecutionFailed
+from .qmd import CodeCell, Markdown, QmdDocument
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+INLINE_MARK = "__EVALREPORT_INLINE__"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_SETUP = r'''
+import os as _er_os, sys as _er_sys, json as _er_json
+_er_os.environ["EVALREPORT_TABLES_DIR"] = {tables_dir!r}
+_er_os.environ["EVALREPORT_REPORT"] = {report!r}
+if {root!r} not in _er_sys.path:
+    _er_sys.path.insert(0, {root!r})
+try:
+    import matplotlib as _er_mpl
+    _er_mpl.use("module://matplotlib_inline.backend_inline")
+    # Fixed salt and no date: the same figure gives the same SVG bytes.
+    _er_mpl.rcParams["svg.hashsalt"] = "evalreport"
+    _er_mpl.rcParams["svg.fonttype"] = "none"
+    _er_mpl.rcParams["axes.formatter.use_locale"] = False
+    from matplotlib_inline.backend_inline import set_matplotlib_formats as _er_formats
+    _er_formats("svg", metadata={{"Date": None}}, bbox_inches="tight")
+except ImportError:
+    pass
+
+def __evalreport_inline__(exprs, ns):
+    out = []
+    for i, expr in enumerate(exprs):
+        try:
+            value = eval(expr, ns)
+        except Exception as exc:
+            raise RuntimeError(f"inline-udtryk nr. {{i + 1}} `{{expr}}`: {{type(exc).__name__}}: {{exc}}") from exc
+        if hasattr(value, "_repr_markdown_"):
+            value = value._repr_markdown_()
+        out.append(str(value))
+    print({mark!r} + _er_json.dumps(out))
+'''
+
+
+@dataclass
+class ExecutionResult:
+    outputs: dict[int, list] = field(default_factory=dict)       # cell number -> nbformat outputs
+    inline: dict[int, list[str]] = field(default_factory=dict)   # id of Markdown block -> values
+
+
+def parameters_source(params: dict) -> str:
+    lines = ["# Parametre injiceret af evalreport (-P)"]
+    for name, value in params.items():
+        if not name.isidentifier():
+            raise ValueError(f"ugyldigt parameternavn '{name}'")
+        lines.append(f"{name} = {value!r}")
+    return "\n".join(lines)
+
+
+def execute_document(doc: QmdDocument, report: str, *, params: dict | None = None,
+                     tables_dir: Path, timeout: int = 900) -> ExecutionResult:
+    params = params or {}
+    report_dir = doc.path.parent.resolve()
+    plan: list[tuple[str, object]] = []
+    nb = nbformat.v4.new_notebook()
+
+    def add(source: str, kind: str, ref):
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        plan.append((kind, ref))
+
+    add(_SETUP.format(tables_dir=str(tables_dir), report=report, root=str(PROJECT_ROOT),
+                      mark=INLINE_MARK), "setup", None)
+    has_param_cell = any(c.is_parameters for c in doc.cells)
+    if params and not has_param_cell:
+        raise CellExecutionFailed(report, doc.path, 0, 1, "ParameterError",
+                                  "dokumentet har ingen celle med '#| tags: [parameters]', så -P kan ikke bruges",
+                                  "")
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            exprs = block.inline_expressions
+            if exprs:
+                add(f"__evalreport_inline__({json.dumps(exprs, ensure_ascii=False)}, globals())",
+                    "inline", block)
+        elif isinstance(block, CodeCell):
+            if doc.option(block, "eval", True) is False:
+                continue
+            add(block.source, "cell", block)
+            if block.is_parameters and params:
+                add(parameters_source(params), "params", block)
+
+    result = ExecutionResult()
+    # IPC transport: the kernel talks over local sockets in a private temporary
+    # folder, not over TCP ports.
+    sockets = tempfile.mkdtemp(prefix="evalreport-kernel-")
+    km = KernelManager(kernel_name="python3", transport="ipc",
+                       connection_file=os.path.join(sockets, "kernel.json"))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(report_dir)}})
+    try:
+        with client.setup_kernel():
+            for index, (kind, ref) in enumerate(plan):
+                cell = nb.cells[index]
+                try:
+                    client.execute_cell(cell, index)
+                except CellExecutionError as exc:
+                    raise _describe_failure(report, doc, kind, ref, exc) from None
+                if kind == "cell":
+                    result.outputs[ref.number] = cell.outputs
+                elif kind == "inline":
+                    result.inline[id(ref)] = _inline_values(cell.outputs)
+    finally:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+    return result
+
+
+def _inline_values(outputs) -> list[str]:
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            for line in out.get("text", "").splitlines():
+                if line.startswith(INLINE_MARK):
+                    return json.loads(line[len(INLINE_MARK):])
+    raise RuntimeError("inline-udtryk gav intet resultat")
+
+
+def _describe_failure(report, doc, kind, ref, exc: CellExecutionError) -> CellExecutionFailed:
+    tb = _ANSI.sub("", "\n".join(getattr(exc, "traceback", "") or [])) \
+        if isinstance(getattr(exc, "traceback", None), list) else _ANSI.sub("", str(exc))
+    ename, evalue = getattr(exc, "ename", "Error"), _ANSI.sub("", getattr(exc, "evalue", ""))
+    if kind == "cell":
+        line = ref.code_line + _error_line_in_cell(tb)
+        return CellExecutionFailed(report, doc.path, ref.number, line, ename, evalue, tb)
+    if kind == "inline":
+        line = ref.line
+        m = re.search(r"inline-udtryk nr\. (\d+)", evalue)
+        if m:
+            expr = ref.inline_expressions[int(m.group(1)) - 1]
+            for offset, text in enumerate(ref.text.split("\n")):
+                if expr in text:
+                    line = ref.line + offset
+                    break
+        return CellExecutionFailed(report, doc.path, 0, line, ename, f"i teksten: {evalue}", tb)
+    if kind == "params":
+        return CellExecutionFailed(report, doc.path, ref.number, ref.line, ename,
+                                   f"i de injicerede parametre: {evalue}", tb)
+    return CellExecutionFailed(report, doc.path, 0, 1, ename, f"i opsætningen: {evalue}", tb)
+
+
+def _error_line_in_cell(traceback: str) -> int:
+    """Offset of the failing line within the cell's code, counting the #| lines.
+
+    IPython tracebacks mark the failing line of the cell with '---->' followed by
+    its line number in the cell's code (which has the option lines removed).
+    """
+    m = re.search(r"Cell In\[\d+\], line (\d+)", traceback) or \
+        re.search(r"^-+>\s*(\d+)", traceback, flags=re.M)
+    return int(m.group(1)) - 1 if m else 0

@@ -1,0 +1,116 @@
+"""Turning a document and its executed outputs into one Pandoc markdown text.
+
+Tables (cells labelled ``tbl-…``) and figures (``fig-…``) become fenced divs
+carrying the label as id and the caption in an inner ``.er-caption`` div; the
+cross-reference pass numbers them later. Markdown outputs (phrase templates) and
+``output: asis`` text are spliced in as markdown; HTML outputs (great-tables)
+as raw HTML blocks; images are written to files beside the HTML.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from pathlib import Path
+
+from .execute import ExecutionResult
+from .qmd import CodeCell, Markdown, QmdDocument, _INLINE
+
+_MIME_ORDER = ("text/markdown", "text/html", "image/svg+xml", "image/png", "text/latex", "text/plain")
+
+
+def to_pandoc_markdown(doc: QmdDocument, result: ExecutionResult, figures_dir: Path) -> str:
+    parts: list[str] = []
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            parts.append(_fill_inline(block, result.inline.get(id(block))))
+        elif isinstance(block, CodeCell):
+            parts.append(_cell_markdown(doc, block, result.outputs.get(block.number), figures_dir))
+    return "\n\n".join(p for p in parts if p.strip()) + "\n"
+
+
+def _fill_inline(block: Markdown, values: list[str] | None) -> str:
+    if not values:
+        return block.text
+    it = iter(values)
+    return _INLINE.sub(lambda m: next(it), block.text)
+
+
+def _cell_markdown(doc: QmdDocument, cell: CodeCell, outputs, figures_dir: Path) -> str:
+    if doc.option(cell, "include", True) is False or outputs is None:
+        return ""
+    pieces: list[str] = []
+    if doc.option(cell, "echo", False) is True:
+        pieces.append(f"```python\n{cell.source.strip()}\n```")
+    output_opt = doc.option(cell, "output", True)
+    if output_opt is not False:
+        asis = output_opt == "asis"
+        show_warnings = doc.option(cell, "warning", True) is not False
+        for k, out in enumerate(outputs):
+            pieces.append(_output_markdown(cell, out, k, asis, show_warnings, figures_dir))
+    body = "\n\n".join(p for p in pieces if p and p.strip())
+    label = cell.label or ""
+    if label.startswith("tbl-"):
+        return _float_div(label, "er-table", cell.options.get("tbl-cap", ""), body, caption_first=True)
+    if label.startswith("fig-"):
+        return _float_div(label, "er-figure", cell.options.get("fig-cap", ""), body, caption_first=False)
+    return body
+
+
+def _float_div(label: str, cls: str, caption: str, body: str, caption_first: bool) -> str:
+    cap = f"::: {{.er-caption}}\n{caption}\n:::"
+    inner = f"{cap}\n\n{body}" if caption_first else f"{body}\n\n{cap}"
+    return f":::: {{#{label} .{cls}}}\n{inner}\n::::"
+
+
+def _output_markdown(cell: CodeCell, out, k: int, asis: bool, show_warnings: bool,
+                     figures_dir: Path) -> str:
+    kind = out.get("output_type")
+    if kind == "stream":
+        text = out.get("text", "")
+        if out.get("name") == "stderr":
+            if not show_warnings or not text.strip():
+                return ""
+            return "::: {.er-warning}\n```\n" + text.rstrip() + "\n```\n:::"
+        if asis:
+            return text
+        return "```\n" + text.rstrip() + "\n```" if text.strip() else ""
+    if kind not in ("execute_result", "display_data"):
+        return ""
+    data = out.get("data", {})
+    for mime in _MIME_ORDER:
+        if mime not in data:
+            continue
+        value = data[mime]
+        if mime == "text/markdown":
+            return value
+        if mime == "text/html":
+            return "```{=html}\n" + _strip_blank_lines(value) + "\n```"
+        if mime in ("image/svg+xml", "image/png"):
+            return _image(cell, value, mime, k, figures_dir)
+        if mime == "text/latex":
+            return value
+        if mime == "text/plain":
+            return value if asis else "```\n" + value + "\n```"
+    return ""
+
+
+def _strip_blank_lines(html: str) -> str:
+    # A blank line would end a raw block in some readers; great-tables emits a few.
+    return "\n".join(line for line in html.splitlines() if line.strip())
+
+
+def _image(cell: CodeCell, value: str, mime: str, k: int, figures_dir: Path) -> str:
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    ext = "svg" if mime == "image/svg+xml" else "png"
+    raw = value.encode("utf-8") if ext == "svg" else base64.b64decode(value)
+    stem = cell.label or f"celle-{cell.number}"
+    name = f"{stem}-{k + 1}.{ext}"
+    (figures_dir / name).write_bytes(raw)
+    alt = str(cell.options.get("fig-alt", "")).replace('"', "'")
+    digest = hashlib.sha256(raw).hexdigest()[:8]
+    return f'![]({figures_dir.name}/{name}){{fig-alt="{alt}" data-sha="{digest}"}}'
+
+
+def heading_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if re.match(r"^#{1,6}\s", line)]
