@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from .execute import ExecutionResult
-from .qmd import CodeCell, Markdown, QmdDocument, _INLINE
+from .qmd import CodeCell, Markdown, QmdDocument
 
 _MIME_ORDER = ("text/markdown", "text/html", "image/svg+xml", "image/png", "text/latex", "text/plain")
 
@@ -30,10 +30,7 @@ def to_pandoc_markdown(doc: QmdDocument, result: ExecutionResult, figures_dir: P
 
 
 def _fill_inline(block: Markdown, values: list[str] | None) -> str:
-    if not values:
-        return block.text
-    it = iter(values)
-    return _INLINE.sub(lambda m: next(it), block.text)
+    return block.fill_inline(values) if values else block.text
 
 
 def _cell_markdown(doc: QmdDocument, cell: CodeCell, outputs, figures_dir: Path) -> str:

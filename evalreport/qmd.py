@@ -35,9 +35,37 @@ class Markdown:
     text: str
     line: int  # 1-based line of the first line of text in the .qmd
 
+    def segments(self) -> list[tuple[bool, str]]:
+        """The text split into (is_code_block, text) pieces; inline code runs only outside code."""
+        out: list[tuple[bool, str]] = []
+        lines = self.text.split("\n")
+        buf: list[str] = []
+        i = 0
+        while i < len(lines):
+            m = _OPEN_PLAIN.match(lines[i])
+            end = _find_closing_fence(lines, i + 1, m.group("fence")) if m else None
+            if m and end is not None:
+                if buf:
+                    out.append((False, "\n".join(buf)))
+                    buf = []
+                out.append((True, "\n".join(lines[i:end + 1])))
+                i = end + 1
+                continue
+            buf.append(lines[i])
+            i += 1
+        if buf:
+            out.append((False, "\n".join(buf)))
+        return out
+
     @property
     def inline_expressions(self) -> list[str]:
-        return [m.group("expr").strip() for m in _INLINE.finditer(self.text)]
+        return [m.group("expr").strip() for code, text in self.segments() if not code
+                for m in _INLINE.finditer(text)]
+
+    def fill_inline(self, values: list[str]) -> str:
+        it = iter(values)
+        return "\n".join(text if code else _INLINE.sub(lambda m: next(it), text)
+                         for code, text in self.segments())
 
 
 @dataclass
@@ -222,13 +250,21 @@ def _check_inline(doc: QmdDocument, path) -> None:
     for block in doc.blocks:
         if not isinstance(block, Markdown):
             continue
-        for offset, line in enumerate(block.text.split("\n")):
-            # An inline opener whose closing backtick is missing would otherwise
-            # print the code verbatim in the report.
-            stripped = _INLINE.sub("", line)
-            if "`{python}" in stripped:
-                raise QmdSyntaxError(path, block.line + offset,
-                                     "inline-kode `{python} ...` mangler sin afsluttende backtick")
+        offset_base = 0
+        for code, text in block.segments():
+            if code:
+                offset_base += text.count("\n") + 1
+                continue
+            for offset, line in enumerate(text.split("\n"), start=offset_base):
+                _check_inline_line(path, block.line + offset, line)
+            offset_base += text.count("\n") + 1
+
+
+def _check_inline_line(path, line_no: int, line: str) -> None:
+    # An inline opener whose closing backtick is missing would otherwise print
+    # the code verbatim in the report.
+    if "`{python}" in _INLINE.sub("", line):
+        raise QmdSyntaxError(path, line_no, "inline-kode `{python} ...` mangler sin afsluttende backtick")
 
 
 def _check_labels(doc: QmdDocument, path) -> None:
