@@ -1,0 +1,44 @@
+"""Print the cold build time per stage for every report, and a rebuild with nothing changed.
+
+Usage: .venv/bin/python benchmarks/build_times.py [SLUG...]
+
+Builds into a temporary copy of the output folder so the published site is not
+touched. "Cold" is the first build in a fresh process tree (new kernel, empty
+caches); the rebuild repeats it with the same inputs. evalreport has no build
+cache yet, so the rebuild does the same work; the figure shows what a cache
+would save.
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evalreport.build import BuildOptions, build_report  # noqa: E402
+from evalreport.config import load_project  # noqa: E402
+
+
+def main(slugs: list[str]) -> None:
+    project = load_project(ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        project = replace(project, quarto={**project.quarto, "project": {"output-dir": tmp}})
+        for slug in slugs or project.report_slugs():
+            for label in ("cold", "rebuild, nothing changed"):
+                start = time.perf_counter()
+                result = build_report(project, slug, BuildOptions(to="all", engine="builtin", quiet=True))
+                total = time.perf_counter() - start
+                stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
+                print(f"{slug:8s} {label:26s} total {total:6.1f} s   ({stages}; {result.pages} sider)")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: build process {peak:.0f} MB, largest kernel {kids:.0f} MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
