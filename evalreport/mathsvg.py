@@ -16,7 +16,7 @@ _SVG_HEADER = re.compile(r"^.*?(<svg\b)", re.S)
 
 
 @lru_cache(maxsize=512)
-def tex_to_svg(tex: str, display: bool = False, size: float = 11.0) -> str:
+def tex_to_svg(tex: str, display: bool = False, size: float = 12.0) -> str:
     import matplotlib
     matplotlib.use("Agg", force=False)
     from matplotlib import mathtext  # noqa: F401  (imports the parser)
@@ -27,8 +27,11 @@ def tex_to_svg(tex: str, display: bool = False, size: float = 11.0) -> str:
     matplotlib.rcParams["mathtext.fontset"] = "stix"
     buf = io.BytesIO()
     source = tex.strip().replace("\n", " ")
+    if display:
+        # Display formulas keep full-size fractions, as TeX's display style does.
+        source = re.sub(r"\\frac(?=\s*\{)", r"\\dfrac", source)
     try:
-        math_to_image(f"${source}$", buf, prop=FontProperties(size=size * (1.1 if display else 1.0)),
+        math_to_image(f"${source}$", buf, prop=FontProperties(size=size * (1.15 if display else 1.0)),
                       format="svg")
     except ValueError as exc:
         raise ValueError(f"formlen kan ikke tegnes: ${tex}$ ({exc})") from None
