@@ -4,6 +4,13 @@ Nothing of a failed build reaches ``_site``: all work happens in a staging
 folder inside the output directory (same file system), and only a complete
 result replaces ``_site/reports/<slug>/<version>/`` by two renames. The
 previous version folder is kept until the new one is in place.
+
+:func:`stage_report` does the build (and writes ``manifest.json``, see
+:mod:`evalreport.manifest`) without publishing, for ``evalreport diff`` on the
+working tree; :func:`build_report` stages and publishes. A published version is
+immutable: it is only replaced when the new build leaves its tables as they
+are, otherwise :class:`VersionExistsError` (``force``: a warning listing the
+changes).
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ from .crossref import NumberingStyle
 from .engines import resolve_engine, run_quarto
 from .errors import EvalReportError
 from .execute import execute_document
+from .manifest import (InputWatch, file_records, input_files, package_versions, python_info,
+                       table_records, tables_fingerprint, tool_versions, write_manifest)
 from .markdown import to_pandoc_markdown
 from .pandoc import render_body
 from .qmd import read_qmd
@@ -43,6 +52,7 @@ class BuildOptions:
     engine: str = "auto"            # auto | builtin | quarto
     params: dict = field(default_factory=dict)
     quiet: bool = False
+    force: bool = False             # overwrite a published version whose tables differ
 
 
 @dataclass
@@ -54,6 +64,49 @@ class BuildResult:
     pdf: Path | None
     pages: int | None
     timings: dict
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StagedBuild:
+    """A complete build in a staging folder, not published (see :func:`stage_report`)."""
+    slug: str
+    version: str
+    folder: Path
+    manifest: dict
+    html: Path | None
+    pdf: Path | None
+    pages: int | None
+    progress: "Progress"
+
+    @property
+    def timings(self) -> dict:
+        return self.progress.timings
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class VersionExistsError(EvalReportError):
+    """The version is published already and this build would change its tables."""
+
+    def __init__(self, slug: str, version: str, changes: list[str], folder: Path):
+        self.slug, self.version, self.changes, self.folder = slug, version, changes, folder
+        listing = "".join(f"\n  {c}" for c in changes[:30])
+        more = f"\n  … og {len(changes) - 30} ændringer mere" if len(changes) > 30 else ""
+        super().__init__(
+            f"Version {version} af '{slug}' er allerede udgivet ({folder}), og denne bygning "
+            f"ændrer dens tabeller:{listing}{more}\n"
+            f"En udgivet version ændres ikke. Hæv versionen i rapportens forside "
+            f"(fx version: {next_version(version)}), eller byg med --force for at overskrive den.")
+
+
+def next_version(version: str) -> str:
+    """The next patch version: 1.0.0 -> 1.0.1 (a pre-release/build suffix is dropped)."""
+    core = re.split(r"[-+]", version, maxsplit=1)[0].split(".")
+    if core and core[-1].isdigit():
+        core[-1] = str(int(core[-1]) + 1)
+    return ".".join(core)
 
 
 class Progress:
@@ -65,6 +118,10 @@ class Progress:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(f"[{self.slug}] {text}", file=sys.stderr, flush=True)
+
+    def warn(self, text: str) -> None:
+        """Warnings are shown even with --quiet."""
+        print(f"[{self.slug}] ADVARSEL: {text}", file=sys.stderr, flush=True)
 
     @contextmanager
     def stage(self, name: str):
@@ -92,7 +149,15 @@ def git_state(root: Path) -> tuple[str, bool]:
         return "", False
 
 
-def build_report(project: Project, slug: str, options: BuildOptions) -> BuildResult:
+def stage_report(project: Project, slug: str, options: BuildOptions, *,
+                 staging_root: Path | None = None) -> StagedBuild:
+    """Build one report completely into a fresh staging folder, without publishing it.
+
+    The folder (under ``staging_root``, default ``<output>/.staging``) holds what a
+    version folder holds: ``index.html``, the PDF, ``tables/``, ``figures/`` and
+    ``manifest.json``. The caller publishes it (:func:`build_report`) or compares
+    and discards it (``evalreport diff`` on the working tree). A failure removes it.
+    """
     if options.to not in ("html", "pdf", "all"):
         raise EvalReportError(f"ukendt format '{options.to}' (brug html, pdf eller all)")
     qmd = project.report_path(slug)
@@ -109,17 +174,22 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
     stamp = (f"Bygget {built:%Y-%m-%d %H:%M} UTC med evalreport {__version__}"
              + (f", commit {commit[:10]}{' (med ikke-committede ændringer)' if dirty else ''}" if commit else ""))
 
-    project.output_dir.mkdir(parents=True, exist_ok=True)
-    staging_root = project.output_dir / ".staging"
-    staging_root.mkdir(exist_ok=True)
+    if staging_root is None:
+        project.output_dir.mkdir(parents=True, exist_ok=True)
+        staging_root = project.output_dir / ".staging"
+    staging_root.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f"{slug}-", dir=staging_root))
     progress.say(f"bygger version {version} med {engine}-motoren")
+    watch = InputWatch()
     try:
         tables_dir = stage / "tables"
         tables_dir.mkdir()
+        targets: dict = {}
+        table_cells: dict[str, object] = {}
         if engine == "builtin":
-            with progress.stage("execute"):
+            with progress.stage("execute"), watch.watching():
                 result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir)
+            table_cells = _tables_of_cells(doc, result)
             with progress.stage("html"):
                 md = to_pandoc_markdown(doc, result, stage / "figures")
                 bib = fm.get("bibliography")
@@ -127,12 +197,14 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
                 body = render_body(md, style=NumberingStyle.from_front_matter(fm),
                                    bibliography=(qmd.parent / bib).resolve() if bib else None,
                                    csl=(qmd.parent / csl).resolve() if csl else None, source=qmd)
+                targets = body.xref.targets
                 html = render_page(front_matter=fm, slug=slug, body_html=body.html, toc=body.toc,
                                    build_stamp=stamp, params=options.params,
                                    organisation=project.settings.get("organisation", ""))
         else:
-            with progress.stage("execute+html (quarto)"):
+            with progress.stage("execute+html (quarto)"), watch.watching():
                 html = run_quarto(qmd, stage, options.params, tables_dir=tables_dir)
+        _complete_table_metadata(doc, tables_dir, table_cells, targets)
         html_path = stage / "index.html"
         html_path.write_text(html, encoding="utf-8")
         pdf_path, pages = None, None
@@ -142,6 +214,13 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
                 pages = write_pdf(html, pdf_path, base_url=stage, epoch=epoch)
         if options.to == "pdf":
             html_path.unlink()
+        sources = [qmd, project.root / "_quarto.yml"]
+        for key in ("bibliography", "csl"):
+            for name in ([fm[key]] if isinstance(fm.get(key), str) else fm.get(key) or []):
+                sources.append((qmd.parent / name).resolve())
+        source_set = {p.resolve() for p in sources}
+        inputs = [p for p in input_files(watch.opened(), project.root, [project.output_dir, stage])
+                  if p not in source_set]
         manifest = {
             "report": slug, "version": version, "title": fm.get("title", slug),
             "subtitle": fm.get("subtitle", ""), "date": str(fm.get("date", "")),
@@ -149,20 +228,110 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
             "commit": commit, "dirty": dirty, "params": options.params,
             "html": "index.html" if options.to != "pdf" else None,
             "pdf": pdf_path.name if pdf_path else None, "pdf_pages": pages,
-            "tables": sorted(p.name for p in tables_dir.iterdir()),
+            "build_stamp": stamp,
+            "sources": file_records(sources, project.root),
+            "inputs": file_records(inputs, project.root),
+            "tables": table_records(tables_dir),
+            "python": python_info(),
+            "tools": tool_versions(),
+            "packages": package_versions(),
         }
-        (stage / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                             encoding="utf-8")
+        write_manifest(stage, manifest)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    finally:
+        watch.close()
+    return StagedBuild(slug, version, stage, manifest,
+                       html_path if html_path.exists() else None, pdf_path, pages, progress)
+
+
+def build_report(project: Project, slug: str, options: BuildOptions) -> BuildResult:
+    """Build one report and publish it as ``<output>/reports/<slug>/<version>/``.
+
+    A version that is published already is only replaced when this build leaves
+    its tables as they are; otherwise :class:`VersionExistsError`, or with
+    ``options.force`` a warning that lists what changes.
+    """
+    staged = stage_report(project, slug, options)
+    progress, version, stage = staged.progress, staged.version, staged.folder
+    warnings: list[str] = []
+    try:
         with progress.stage("publish"):
-            folder = publish_folder(stage, project.output_dir / "reports" / slug / version)
+            target = project.output_dir / "reports" / slug / version
+            changes = published_changes(target, stage)
+            if changes:
+                if not options.force:
+                    raise VersionExistsError(slug, version, changes, target)
+                text = (f"--force: version {version} er allerede udgivet og overskrives; "
+                        f"det ændrer sig:" + "".join(f"\n  {c}" for c in changes))
+                progress.warn(text)
+                warnings.append(text)
+            folder = publish_folder(stage, target)
             write_latest(project.output_dir / "reports" / slug)
             write_site_index(project)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+    pdf = staged.pdf
     return BuildResult(slug, version, folder,
                        folder / "index.html" if (folder / "index.html").exists() else None,
-                       folder / pdf_path.name if pdf_path else None, pages, progress.timings)
+                       folder / pdf.name if pdf else None, staged.pages, progress.timings, warnings)
+
+
+def published_changes(published: Path, candidate: Path) -> list[str]:
+    """What replacing the published version folder by ``candidate`` changes in its tables
+    (one line each; empty when it is not published or its tables stay the same)."""
+    if not (published / "manifest.json").exists():
+        return []
+    if tables_fingerprint(published / "tables") == tables_fingerprint(candidate / "tables"):
+        return []
+    from .diff import compare_tables_only, change_lines
+    result = compare_tables_only(published, candidate)
+    return change_lines(result) if not result.equal else []
+
+
+_TABLE_ID_ATTR = re.compile(r'data-table-id="([^"]+)"')
+
+
+def _tables_of_cells(doc, result) -> dict[str, object]:
+    """table id -> the labelled cell that displayed it (from the cells' HTML outputs)."""
+    out: dict[str, object] = {}
+    for cell in doc.cells:
+        if not (cell.label or "").startswith("tbl-"):
+            continue
+        for output in result.outputs.get(cell.number) or []:
+            html = (output.get("data") or {}).get("text/html", "")
+            if isinstance(html, list):
+                html = "".join(html)
+            for table_id in _TABLE_ID_ATTR.findall(html or ""):
+                out.setdefault(table_id, cell)
+    return out
+
+
+def _complete_table_metadata(doc, tables_dir: Path, table_cells: dict, targets: dict) -> None:
+    """Give each exported table's JSON the caption and number it is printed with.
+
+    The kernel exports a table when it is displayed and does not know the cell's
+    ``#| tbl-cap`` or the number the cross-reference pass gives it. Here the
+    JSON gets ``caption`` (the code's caption, else the ``tbl-cap``), ``label``
+    (the cell label) and ``number`` ("Tabel 2", "Bilagstabel A1").
+    """
+    by_label = {c.label: c for c in doc.cells if (c.label or "").startswith("tbl-")}
+    for path in sorted(tables_dir.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cell = table_cells.get(data.get("id")) or by_label.get(data.get("id"))
+        if cell is None:
+            continue
+        changed = dict(data)
+        if not changed.get("caption") and cell.options.get("tbl-cap"):
+            changed["caption"] = str(cell.options["tbl-cap"])
+        changed["label"] = cell.label
+        target = targets.get(cell.label)
+        if target is not None:
+            changed["number"] = f"{target.label} {target.number}"
+        if changed != data:
+            path.write_text(json.dumps(changed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def publish_folder(stage: Path, target: Path) -> Path:

@@ -1,13 +1,23 @@
-"""Command line: ``evalreport build|list``."""
+"""Command line: ``evalreport build|list|diff|publish``.
+
+Exit status: 0 on success (``diff``: no differences), 1 when ``diff`` finds
+differences, 2 on an error (a failing cell, an unknown report or version, a
+published version whose tables would change).
+"""
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
+from pathlib import Path
+
+import json
 
 import yaml
 
-from .build import BuildOptions, build_report
+from .build import BuildOptions, build_report, stage_report
 from .config import load_project
 from .engines import ENGINES
 from .errors import CellExecutionFailed, EvalReportError
@@ -39,8 +49,121 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("-P", "--param", dest="params", action="append", type=parse_param, default=[],
                    metavar="NAME=VALUE", help="sæt en parameter i rapportens parameters-celle")
     b.add_argument("--quiet", "-q", action="store_true", help="ingen fremdriftslinjer (til CI)")
+    b.add_argument("--force", action="store_true",
+                   help="overskriv en udgivet version, selv om dens tabeller ændrer sig (med advarsel)")
     sub.add_parser("list", help="vis projektets rapporter")
+
+    d = sub.add_parser(
+        "diff", help="sammenlign to versioner af en rapport (tabeller celle for celle, og teksten)",
+        description="Sammenligner OLD med NEW. Uden versioner: den seneste udgivne version med "
+                    "arbejdskopien (rapporten bygges i en midlertidig mappe og udgives ikke). "
+                    "En version er et versionsnummer, 'latest', 'working' (arbejdskopien) eller en "
+                    "mappe med tables/. Exit-status: 0 ens, 1 forskellige, 2 fejl.")
+    d.add_argument("slug", metavar="SLUG")
+    d.add_argument("old", nargs="?", default="latest", metavar="OLD")
+    d.add_argument("new", nargs="?", default="working", metavar="NEW")
+    d.add_argument("--tolerance", type=float, default=0.0, metavar="T",
+                   help="tal, der afviger højst T, regnes for ens (trykte enheder for trykte celler)")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    d.add_argument("--site", type=Path, default=None, metavar="DIR",
+                   help="sitet med de udgivne versioner (standard: projektets _site)")
+    d.add_argument("--html", type=Path, default=None, metavar="FILE",
+                   help="skriv diff-siden hertil (standard: <site>/reports/<slug>/diff/<old>_<new>.html)")
+    d.add_argument("--no-html", action="store_true", help="skriv ingen diff-side")
+    d.add_argument("--engine", choices=ENGINES, default="auto")
+    d.add_argument("-P", "--param", dest="params", action="append", type=parse_param, default=[],
+                   metavar="NAME=VALUE", help="parameter til bygningen af arbejdskopien")
+    d.add_argument("--quiet", "-q", action="store_true", help="ingen fremdriftslinjer")
+
+    p = sub.add_parser("publish", help="byg rapporterne og læg alle versioner og sitets forside på plads",
+                       description="Bygger rapporternes aktuelle versioner og samler sitet i en "
+                                   "midlertidig mappe, der flyttes på plads til sidst. Versioner, der "
+                                   "allerede ligger i destinationen, bevares altid.")
+    p.add_argument("slugs", nargs="*", metavar="SLUG")
+    p.add_argument("--dest", type=Path, default=None, metavar="DIR",
+                   help="destinationen (standard: projektets _site)")
+    p.add_argument("--no-build", action="store_true", help="udgiv det, der allerede er bygget i _site")
+    p.add_argument("--to", choices=("html", "pdf", "all"), default="all")
+    p.add_argument("--engine", choices=ENGINES, default="auto")
+    p.add_argument("-P", "--param", dest="params", action="append", type=parse_param, default=[],
+                   metavar="NAME=VALUE")
+    p.add_argument("--force", action="store_true",
+                   help="overskriv en udgivet version med ændrede tabeller (med advarsel)")
+    p.add_argument("--quiet", "-q", action="store_true")
     return parser
+
+
+WORKING_NAMES = ("working", "arbejdskopi", ".")
+
+
+def _resolve_version(site_dir: Path, slug: str, spec: str):
+    """A published version (number or 'latest') or a build folder given as a path."""
+    from .diff import side
+    from .site import report_versions
+
+    report_dir = site_dir / "reports" / slug
+    if spec == "latest":
+        versions = report_versions(report_dir)
+        if not versions:
+            raise EvalReportError(f"Der er ingen udgivne versioner af '{slug}' i {site_dir} at "
+                                  "sammenligne med (byg først en version med evalreport build).")
+        return side(report_dir / versions[0]["folder"], site_version=True)
+    if (report_dir / spec / "manifest.json").exists():
+        return side(report_dir / spec, site_version=True)
+    path = Path(spec)
+    if path.is_dir() and ((path / "tables").is_dir() or (path / "manifest.json").exists()):
+        return side(path.resolve())
+    known = ", ".join(v["folder"] for v in report_versions(report_dir)) or "ingen"
+    raise EvalReportError(f"Version '{spec}' af '{slug}' findes ikke i {site_dir} "
+                          f"(udgivne versioner: {known}).")
+
+
+def _use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def run_diff(project, args) -> int:
+    from . import diff as D
+    from .site import WORKING, write_diff_page
+
+    slug = args.slug
+    project.report_path(slug)
+    site_dir = (args.site or project.output_dir).resolve()
+    staged = []
+    try:
+        sides = []
+        for spec in (args.old, args.new):
+            if spec in WORKING_NAMES:
+                options = BuildOptions(to="html", engine=args.engine, params=dict(args.params),
+                                       quiet=args.quiet)
+                build = stage_report(project, slug, options)
+                staged.append(build)
+                work = D.side(build.folder, WORKING)
+                work.working = True
+                sides.append(work)
+            else:
+                sides.append(_resolve_version(site_dir, slug, spec))
+        result = D.compare(sides[0], sides[1], tolerance=args.tolerance, report=slug)
+        if args.format == "json":
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            sys.stdout.write(D.format_text(result, colour=_use_colour(args.color)))
+        sys.stdout.flush()
+        if not args.no_html:
+            stem = "_".join(re.sub(r"[^\w.+-]", "-", s.label) for s in sides)
+            if args.html is not None:
+                page = D.write_html(result, args.html)
+            else:
+                page = write_diff_page(project, site_dir, slug, result, stem)
+            if not args.quiet:
+                print(f"diff-side: {page}", file=sys.stderr)
+        return 0 if result.equal else 1
+    finally:
+        for build in staged:
+            build.discard()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,10 +175,34 @@ def main(argv: list[str] | None = None) -> int:
                 fm = read_qmd(project.report_path(slug)).front_matter
                 print(f"{slug}\t{fm.get('version', '?')}\t{fm.get('title', '')}")
             return 0
+        if args.command == "diff":
+            try:
+                return run_diff(project, args)
+            except (EvalReportError, KeyboardInterrupt):
+                raise
+            except Exception:           # exit 1 means "different": a crash must not look like it
+                import traceback
+                traceback.print_exc()
+                print("evalreport diff: intern fejl (exit 2)", file=sys.stderr)
+                return 2
+        if args.command == "publish":
+            from .publish import publish
+            options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params),
+                                   quiet=args.quiet, force=args.force)
+            result = publish(project, dest=args.dest, slugs=args.slugs or None,
+                             build=not args.no_build, options=options)
+            if not args.quiet:
+                for what, items in (("ny", result.added), ("overskrevet", result.replaced)):
+                    for slug, version in items:
+                        print(f"[{slug}] {version}: {what}", file=sys.stderr)
+                print(f"udgivet til {result.dest} ({len(result.added)} nye versioner, "
+                      f"{len(result.kept)} uændrede)", file=sys.stderr)
+            return 0
         slugs = args.slugs or project.report_slugs()
         for slug in slugs:          # fail early on a typo, before any long build
             project.report_path(slug)
-        options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params), quiet=args.quiet)
+        options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params), quiet=args.quiet,
+                               force=args.force)
         start = time.perf_counter()
         for slug in slugs:
             result = build_report(project, slug, options)
