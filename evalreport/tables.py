@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from . import formatting as F
@@ -732,8 +733,11 @@ def effect_table(
         raws = [get(src) for g in groups for _, src in _EFFECT_RAW[g] if src in eff.columns]
         footnote = spec.footnote
         if footnote and "{" in footnote:
+            # Only numeric fields can be named in a footnote; tidy result frames
+            # also carry strings and tuples (e.g. the covariates dropped).
             values = {c: F.fmt_num(r[c], 0 if c.startswith("n_") else dec)
-                      for c in r.index if not isinstance(r[c], str) and not F.is_missing(r[c])}
+                      for c in r.index if isinstance(r[c], (int, float, np.integer, np.floating))
+                      and not isinstance(r[c], bool) and not F.is_missing(r[c])}
             footnote = footnote.format_map(values)
         add(Row(spec.key or str(spec.outcome), spec.label or str(spec.outcome), "data",
                 spec.indent, footnote), cells, raws)
