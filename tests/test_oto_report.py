@@ -1,0 +1,148 @@
+"""End-to-end: the Opgang til Opgang report built from its .qmd.
+
+Tabel 2 is read out of the built HTML and every cell is checked against the
+estimates computed here directly from the data, for the default seed and for
+another seed (so no number in the table can be stale).
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from pypdf import PdfReader
+
+from analysis import rct
+from analysis.synthetic import oto
+from evalreport import formatting as F
+from evalreport.build import BuildOptions, build_report
+from evalreport.config import load_project
+from evalreport.qmd import read_qmd
+
+pytestmark = pytest.mark.build
+
+ROOT = Path(__file__).resolve().parent.parent
+# Tabel 2 rows: outcome, decimals, scale (as the report prints them).
+TABEL2 = [("school_absence", 1, None), ("exam_grade", 1, None), ("trivsel", 1, None),
+          ("youth_hours", 0, None), ("youth_su_edu", 0, 100)]
+
+
+def _project(tmp: Path):
+    project = load_project(ROOT)
+    return replace(project, quarto={**project.quarto, "project": {"output-dir": str(tmp)}})
+
+
+@pytest.fixture(scope="module")
+def default_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    result = build_report(_project(out), "oto", BuildOptions(to="all", engine="builtin", quiet=True))
+    return result
+
+
+@pytest.fixture(scope="module")
+def other_seed_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site2")
+    result = build_report(_project(out), "oto",
+                          BuildOptions(to="html", engine="builtin", quiet=True, params={"seed": 4242}))
+    return result
+
+
+def _expected_rows(data) -> list[list[str]]:
+    fam = oto.family_frame(data)
+    take_up = rct.take_up_share(data.families)
+    rows = []
+    for outcome, dec, scale in TABEL2:
+        frame, kw = oto.itt_inputs(data, outcome, fam)
+        r = rct.itt_effect(frame, outcome, **kw)
+        p = rct.bloom_participation(r, take_up)
+        rows.append([
+            F.fmt_mean_sd(r.mean_treated, r.sd_treated, dec, scale=scale),
+            F.fmt_mean_sd(r.mean_control, r.sd_control, dec, scale=scale),
+            F.fmt_est_ci(r.estimate, r.ci_low, r.ci_high, dec, scale=scale),
+            F.fmt_p(r.p_value, 2, floor=0.01),
+            F.fmt_est_ci(p.estimate, p.ci_low, p.ci_high, dec, scale=scale),
+        ])
+    return rows
+
+
+def _table_rows(html_path: Path, table_id: str) -> list[list[str]]:
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    table = soup.select_one(f"#{table_id} table")
+    assert table is not None, f"{table_id} mangler i HTML"
+    body = []
+    for tr in table.select("tbody tr"):
+        cells = [c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"])]
+        if len(cells) == 6:                       # data rows: stub + five cells
+            body.append(cells[1:])
+    return body
+
+
+def _seed_of_report() -> int:
+    doc = read_qmd(ROOT / "reports" / "oto" / "index.qmd")
+    ns: dict = {}
+    exec(next(c for c in doc.cells if c.is_parameters).source, ns)
+    return ns["seed"]
+
+
+def test_parameter_default_matches_committed_data():
+    meta_seed = oto.load(ROOT / "data" / "synthetic" / "oto").meta["seed"]
+    assert _seed_of_report() == meta_seed == oto.DEFAULT_SEED
+
+
+def test_tabel2_cells_equal_the_estimates(default_build):
+    data = oto.load(ROOT / "data" / "synthetic" / "oto")
+    assert _table_rows(default_build.html, "tbl-effekter-boern") == _expected_rows(data)
+
+
+def test_another_seed_changes_every_cell_consistently(other_seed_build, default_build):
+    data = oto.generate(4242)
+    got = _table_rows(other_seed_build.html, "tbl-effekter-boern")
+    assert got == _expected_rows(data)
+    assert got != _table_rows(default_build.html, "tbl-effekter-boern")
+
+
+def test_headers_captions_and_all_tables(default_build):
+    soup = BeautifulSoup(default_build.html.read_text(encoding="utf-8"), "html.parser")
+    captions = [c.get_text(" ", strip=True).split(":")[0] for c in soup.select(".er-caption")]
+    assert captions == ["Tabel 1", "Tabel 2", "Tabel 3", "Tabel A1", "Tabel A2"]
+    head = soup.select_one("#tbl-effekter-boern thead").get_text(" ", strip=True)
+    for word in ("Gennemsnit (Stdafv)", "Tilbud", "Kontrol", "Effekten af tilbud", "P-værdi",
+                 "Effekten af deltagelse"):
+        assert word in head
+    # Every displayed table was exported as data, display and raw.
+    tables = default_build.folder / "tables"
+    for ident in ("tbl-antal", "tbl-effekter-boern", "tbl-effekter-voksne", "tbl-maalopfyldelse",
+                  "tbl-balance"):
+        assert (tables / f"{ident}.display.csv").exists() and (tables / f"{ident}.raw.csv").exists()
+
+
+def test_display_csv_equals_the_printed_cells(default_build):
+    with open(default_build.folder / "tables" / "tbl-effekter-boern.display.csv", encoding="utf-8") as fh:
+        rows = [r for r in csv.reader(fh)][1:]
+    data_rows = [r[1:] for r in rows if any(c.strip() for c in r[1:])]
+    assert data_rows == _table_rows(default_build.html, "tbl-effekter-boern")
+
+
+def test_disclosure_in_tabel_a1(default_build):
+    data = oto.load(ROOT / "data" / "synthetic" / "oto")
+    counts = oto.support_counts(data.support_status)
+    soup = BeautifulSoup(default_build.html.read_text(encoding="utf-8"), "html.parser")
+    text = soup.select_one("#tbl-maalopfyldelse table").get_text(" ", strip=True)
+    small = ((counts > 0) & (counts < 3)).to_numpy().sum() + (counts == 0).to_numpy().sum()
+    assert (text.count("<3") > 0) == (small > 0)
+    for value in counts.to_numpy().ravel():
+        if value >= 3:
+            assert F.fmt_num(value, 0) in text
+
+
+def test_pdf_reads_like_a_report(default_build):
+    reader = PdfReader(str(default_build.pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Opgang til Opgang" in reader.pages[0].extract_text()
+    assert "syntetiske data" in reader.pages[0].extract_text()
+    assert "Indhold" in reader.pages[1].extract_text()
+    for needle in ("Tabel 2", "Tabel 3", "Tabel A1", "Tabel A2", "Side 1 af", "Konklusioner",
+                   f"Side {len(reader.pages)} af {len(reader.pages)}"):
+        assert needle in text, needle
