@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from pathlib import Path
 
 from .execute import ExecutionResult
@@ -104,10 +103,9 @@ def _image(cell: CodeCell, value: str, mime: str, k: int, figures_dir: Path) -> 
     stem = cell.label or f"celle-{cell.number}"
     name = f"{stem}-{k + 1}.{ext}"
     (figures_dir / name).write_bytes(raw)
-    alt = str(cell.options.get("fig-alt", "")).replace('"', "'")
+    alt = str(cell.options.get("fig-alt", "") or cell.options.get("fig-cap", ""))
+    alt = alt.replace("[", "(").replace("]", ")")
     digest = hashlib.sha256(raw).hexdigest()[:8]
-    return f'![]({figures_dir.name}/{name}){{fig-alt="{alt}" data-sha="{digest}"}}'
+    # implicit_figures is off, so the bracket text becomes the img's alt attribute.
+    return f'![{alt}]({figures_dir.name}/{name}){{data-sha="{digest}"}}'
 
-
-def heading_lines(text: str) -> list[str]:
-    return [line for line in text.splitlines() if re.match(r"^#{1,6}\s", line)]
