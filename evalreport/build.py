@@ -341,7 +341,6 @@ def publish_folder(stage: Path, target: Path) -> Path:
     version is carried over rather than lost.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
     if target.exists():
         for item in target.iterdir():
             if item.name in CARRIED_OVER and not (stage / item.name).exists():
@@ -349,14 +348,27 @@ def publish_folder(stage: Path, target: Path) -> Path:
                     shutil.copytree(item, stage / item.name)
                 else:
                     shutil.copy2(item, stage / item.name)
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        target.rename(old)
+    swap_into_place(stage, target)
+    return target
+
+
+def swap_into_place(new: Path, dest: Path) -> None:
+    """Replace ``dest`` by ``new`` with two renames (``new`` must be on the same file system).
+
+    The old folder is kept aside until the new one is in place, and put back if
+    the second rename fails, so ``dest`` is never half written.
+    """
+    old = None
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        if old.exists():
+            shutil.rmtree(old)
+        dest.rename(old)
     try:
-        stage.rename(target)
+        new.rename(dest)
     except BaseException:
         if old is not None:
-            old.rename(target)
+            old.rename(dest)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-    return target

@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_report, published_changes
+from .build import BuildOptions, build_report, published_changes, swap_into_place
 from .errors import EvalReportError
 from .site import report_versions, write_site
 
@@ -66,24 +66,6 @@ def copy_tree(src: Path, dst: Path) -> None:
         else:
             copy_file(s, d)
     shutil.copystat(src, dst)
-
-
-def swap_into_place(new: Path, dest: Path) -> None:
-    """Replace ``dest`` by ``new`` with two renames (``new`` must be on the same file system)."""
-    old = None
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        dest.rename(old)
-    try:
-        new.rename(dest)
-    except BaseException:
-        if old is not None:
-            old.rename(dest)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def publish(project, *, dest: Path | None = None, slugs: list[str] | None = None,
