@@ -146,3 +146,14 @@ def test_pdf_reads_like_a_report(default_build):
     for needle in ("Tabel 2", "Tabel 3", "Tabel A1", "Tabel A2", "Side 1 af", "Konklusioner",
                    f"Side {len(reader.pages)} af {len(reader.pages)}"):
         assert needle in text, needle
+
+
+def test_pdf_embeds_the_packaged_fonts(default_build):
+    reader = PdfReader(str(default_build.pdf))
+    fonts = set()
+    for page in reader.pages[:4]:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]))
+    assert any("Source-Serif-Pro" in f for f in fonts), fonts
+    assert any("Source-Sans-Pro" in f for f in fonts), fonts
+    assert not any("DejaVu" in f for f in fonts), fonts
