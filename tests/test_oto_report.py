@@ -7,6 +7,7 @@ another seed (so no number in the table can be stale).
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -157,3 +158,23 @@ def test_pdf_embeds_the_packaged_fonts(default_build):
     assert any("Source-Serif-Pro" in f for f in fonts), fonts
     assert any("Source-Sans-Pro" in f for f in fonts), fonts
     assert not any("DejaVu" in f for f in fonts), fonts
+
+
+def test_diff_of_two_seeds_reports_exactly_the_changed_cells(default_build, other_seed_build):
+    from evalreport import diff as D
+
+    result = D.compare(D.side(default_build.folder), D.side(other_seed_build.folder))
+    for ident in ("tbl-effekter-boern", "tbl-antal"):
+        grids = []
+        for folder in (default_build.folder, other_seed_build.folder):
+            with open(folder / "tables" / f"{ident}.display.csv", encoding="utf-8", newline="") as fh:
+                rows = list(csv.reader(fh))
+            grids.append(({r[0]: dict(zip(rows[0][1:], r[1:])) for r in rows[1:]}, rows[0][1:]))
+        (a, cols), (b, _) = grids
+        # The printed stub carries the footnote letter ("…2022c)"); the diff names
+        # rows by panel › label without it.
+        expected = {(re.sub(r"[a-z]\)$", "", row), col, a[row][col], b[row][col]) for row in a
+                    if row in b for col in cols if a[row][col] != b[row][col]}
+        table = next(t for t in result.tables if t.id == ident)
+        assert {(c.row.split(" › ")[-1], c.column, c.old, c.new) for c in table.cells} == expected
+    assert result.tables and any(t.cells for t in result.tables)
