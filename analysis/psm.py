@@ -1,0 +1,1107 @@
+"""Propensity-score matching (PSM) for the average effect on the treated (ATT).
+
+The BOT report (spec ``bot.md`` §5) estimates ATT = E[Y(1) - Y(0) | T = 1] by
+matching on an estimated propensity score p(X) = P(T = 1 | X). This module
+holds the statistics only; the report turns the tidy frames into tables.
+
+Pipeline
+--------
+1. :func:`fit_propensity` – logit (main) or probit (robustness) by statsmodels;
+   coefficient table for Bilagstabel 2.1.
+2. :func:`matching_weights` – weights on the control units, per treated unit
+   (n1 x n0 matrix) and aggregated (n0 vector summing to 1), for
+
+   * ``kernel`` matching: w_ij = K_ij / sum_j K_ij, K_ij = K((p_j - p_i) / h);
+   * ``ridge`` matching (Frölich 2004): the local-linear weights with a ridge
+     term in the denominator (formula below);
+   * ``ipw``: inverse-probability weighting with ATT odds weights p/(1-p),
+     normalised to sum to one over the controls;
+
+   each optionally with EXACT matching on a cell code (municipality): controls
+   get weight only from treated units in the same cell.
+3. :func:`apply_weights` / :func:`att` – ATT for an outcome MATRIX (n x k) at
+   once: ATT = mean of Y over on-support treated - sum_j w_j Y_j. The second
+   term is the matched control level ("kontrolgruppens niveau").
+4. :func:`cv_bandwidth` – leave-one-out cross-validation of the bandwidth on the
+   controls (Frölich 2004, 2005).
+5. :func:`estimate_att` – the whole thing for several specifications at once,
+   with bootstrap standard errors that re-estimate the propensity score in
+   every replication; :func:`effects_over_time`, :func:`estimate_by_group` for
+   the weekly/monthly profiles and the gender/cohort tables.
+
+Kernels and ridge formula
+-------------------------
+Kernels have support |u| < 1 (a control exactly h away gets no weight):
+Epanechnikov K(u) = 0.75 (1 - u^2), rectangular ("uniform") K(u) = 0.5.
+Ridge weights for treated i (kmatch's ``Kmatch_Ridge``, Jann 2017)::
+
+    W_i = sum_j K_ij,  P_i = sum_j K_ij p_j / W_i,  D_ij = p_j - P_i,
+    S_i = sum_j K_ij D_ij^2,  d_i = p_i - P_i,
+    w_ij = K_ij / W_i + K_ij D_ij d_i / (S_i + r h |d_i|)
+
+with ridge parameter r = 5/16 for the Epanechnikov and 1/4 for the
+rectangular kernel (Seifert & Gasser 1996, the values kmatch picks; any other
+value, e.g. a small 0.0001, can be given as ``ridge=``). The
+weights of a treated unit sum to one and may be negative. If all controls in
+the window have the same score (S_i = 0 up to 1e-9 W_i h^2), the ridge weights
+reduce to the kernel weights (kmatch does the same when the window's scores
+have no variance).
+
+Why by hand: no maintained Python library does kernel/ridge PSM with exact
+cells. The reference is Stata: ``kmatch ps ..., ridge ematch()`` (Jann 2017;
+source ``kmatch.ado`` v1.0.6, functions ``Kmatch_Ridge``, ``Kmatch_epan``,
+``Kmatch_rectangle``). psmatch2 (Leuven & Sianesi, v4.0.11) has kernel and
+local-linear (``llr``) matching but no ``ridge`` option; its ``common``
+min/max support rule is what ``support="minmax"`` does here.
+
+Bandwidth (:func:`cv_bandwidth`, ``MatchingSpec(bandwidth="cv")``): each
+control's outcome is predicted from the other controls (same cell under exact
+matching) by the same estimator at its own score; the criterion is the mean
+squared prediction error, times n0 / (controls with a prediction) to penalise
+bandwidths that leave controls unpredicted (kmatch's correction). Grid
+:data:`DEFAULT_BANDWIDTH_GRID` = 0.005, 0.010, ..., 0.250; the smallest
+criterion wins (first on ties); ``at_boundary`` flags a minimiser at the end of
+the grid. Chosen separately for every specification and sample.
+
+Common support (``support="minmax"``, the default): a treated unit whose score
+is below the smallest or above the largest control score – within its exact
+cell when exact matching is used – is off support (psmatch2 ``common``). In
+addition, for kernel and ridge matching a treated unit with no control inside
+the kernel window (and cell) is off support, and with exact matching a treated
+unit whose cell has no controls is off support. ``trim=(lo, hi)`` also drops
+treated AND controls with a score outside [lo, hi] (kmatch ``comsup()``).
+Off-support treated units are left out of the ATT and counted.
+
+Bootstrap (:func:`estimate_att`): persons are resampled with replacement,
+stratified by treatment status (n1 treated and n0 controls drawn in every
+replication, so the treated/control split is fixed as in the data). In every
+replication the propensity score is re-estimated on the resample (Newton
+steps from the full-sample coefficients, same likelihood as statsmodels), the
+weights of every specification are computed ONCE and applied to all outcome
+columns (through prefix sums over the sorted scores instead of the n1 x n0
+matrix; same numbers to ~1e-11). The bandwidth is held fixed at its full-sample value (as kmatch's
+``vce(bootstrap)``). SE = standard deviation (ddof=1) of the replicate ATTs;
+z = ATT / SE, two-sided normal p-value, 95 % CI = ATT -/+ 1.96 SE (normal
+approximation, as the report's stars and confidence bands).
+
+Subgroups (:func:`estimate_by_group`): as in the report ("matching done
+separately for men and women"; the cohort samples of Tabel 4.3 change N for
+treated and controls alike) everything – score, bandwidth, matching,
+bootstrap – is re-estimated within each subgroup; covariates constant within
+the subgroup (e.g. the gender dummy) are dropped.
+
+Speed: the bootstrap avoids matrix-matrix BLAS calls (numpy Newton refits with
+einsum Hessians, prefix-sum weights, einsum for V'Y); at the report's size one
+replication of the two main specifications on 331 outcome columns takes
+~15-25 ms. The full-sample statsmodels fits are several times slower with
+multi-threaded OpenBLAS on a busy machine than with ``OPENBLAS_NUM_THREADS=1``
+set before numpy is imported (``benchmarks/psm_speed.py``).
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import special, stats
+
+KERNELS: tuple[str, ...] = ("epanechnikov", "uniform")
+METHODS: tuple[str, ...] = ("kernel", "ridge", "ipw")
+LINKS: tuple[str, ...] = ("logit", "probit")
+SUPPORT_RULES: tuple[str, ...] = ("minmax", "none")
+
+#: K(0) of each kernel; K(u) = KERNEL_HEIGHT * (1 - u^2) (Epanechnikov) or a constant (uniform) for |u| < 1.
+KERNEL_HEIGHT: dict[str, float] = {"epanechnikov": 0.75, "uniform": 0.5}
+#: Ridge parameter r per kernel (Seifert & Gasser 1996; kmatch's defaults).
+DEFAULT_RIDGE: dict[str, float] = {"epanechnikov": 5 / 16, "uniform": 1 / 4}
+#: Cross-validation grid: 0.005, 0.010, ..., 0.250 (50 values).
+DEFAULT_BANDWIDTH_GRID: np.ndarray = np.round(np.arange(1, 51) * 0.005, 3)
+#: Relative tolerance below which a window's score variance S_i counts as zero (ridge -> kernel weights).
+RIDGE_ZERO_VARIANCE = 1e-9
+
+
+# ----------------------------------------------------------------------------------------------
+# Propensity score
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PropensityScore:
+    """A fitted propensity-score model.
+
+    ``score``: fitted P(T = 1 | X) per row of the input. ``coefficients``: tidy
+    frame term, coef, se, z, p (``term == "const"`` is the intercept; the
+    order is the covariate order with the constant LAST, as in Bilagstabel
+    2.1). ``design``: the design matrix used (constant last, dropped columns
+    removed), kept so the bootstrap can refit on resamples.
+    """
+
+    link: str
+    score: np.ndarray
+    coefficients: pd.DataFrame
+    n_obs: int
+    n_treated: int
+    pseudo_r2: float
+    log_likelihood: float
+    converged: bool
+    dropped_columns: tuple[str, ...]
+    terms: tuple[str, ...]
+    params: np.ndarray
+    design: np.ndarray = field(repr=False)
+    model: object = field(repr=False, default=None)
+
+
+def _as_treatment(treated) -> np.ndarray:
+    t = np.asarray(treated, dtype=float).ravel()
+    if t.size == 0 or np.isnan(t).any() or not np.isin(t, (0.0, 1.0)).all():
+        raise ValueError("treated must be a non-empty 0/1 indicator without missing values")
+    if t.min() == t.max():
+        raise ValueError("treated does not vary (need both treated and control units)")
+    return t
+
+
+def _design_matrix(covariates: pd.DataFrame, n: int) -> tuple[np.ndarray, list[str], list[str]]:
+    if not isinstance(covariates, pd.DataFrame):
+        raise TypeError("covariates must be a pandas DataFrame of numeric columns")
+    if len(covariates) != n:
+        raise ValueError(f"covariates has {len(covariates)} rows, treated has {n}")
+    X = covariates.apply(pd.to_numeric, errors="raise").astype(float)
+    missing = [str(c) for c in X.columns if X[c].isna().any()]
+    if missing:
+        raise ValueError("covariates have missing values in: " + ", ".join(missing))
+    dropped = [str(c) for c in X.columns if X[c].nunique() <= 1]
+    X = X.drop(columns=dropped)
+    terms = [str(c) for c in X.columns] + ["const"]
+    design = np.column_stack([X.to_numpy(), np.ones(n)])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise ValueError("propensity-score design is rank deficient (collinear covariates): "
+                         + ", ".join(terms))
+    return design, terms, dropped
+
+
+def _cdf(eta: np.ndarray, link: str) -> np.ndarray:
+    return special.expit(eta) if link == "logit" else special.ndtr(eta)
+
+
+def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
+                   maxiter: int = 100) -> PropensityScore:
+    """Fit P(T = 1 | X) by statsmodels ``Logit`` or ``Probit`` (Newton, intercept added).
+
+    Covariates must be numeric (build dummies with the wanted reference
+    category first). Constant columns are dropped and listed in
+    ``dropped_columns``; collinear columns raise ``ValueError``. Quasi-complete
+    separation (the report's ±15 coefficients with SE 372) does not raise:
+    Newton stops at ``maxiter`` and ``converged`` is False.
+    """
+    if link not in LINKS:
+        raise ValueError(f"link must be one of {LINKS}")
+    t = _as_treatment(treated)
+    design, terms, dropped = _design_matrix(covariates, len(t))
+    model_cls = sm.Logit if link == "logit" else sm.Probit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence / separation: recorded in `converged`
+        res = model_cls(t, design).fit(method="newton", maxiter=maxiter, disp=0)
+    params = np.asarray(res.params, dtype=float)
+    se = np.asarray(res.bse, dtype=float)
+    coef = pd.DataFrame({"term": terms, "coef": params, "se": se, "z": params / se,
+                         "p": 2 * stats.norm.sf(np.abs(params / se))})
+    return PropensityScore(
+        link=link, score=_cdf(design @ params, link), coefficients=coef, n_obs=int(len(t)),
+        n_treated=int(t.sum()), pseudo_r2=float(res.prsquared), log_likelihood=float(res.llf),
+        converged=bool(res.mle_retvals.get("converged", False)), dropped_columns=tuple(dropped),
+        terms=tuple(terms), params=params, design=design, model=res)
+
+
+def _refit_params(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray,
+                  maxiter: int = 40, tol: float = 1e-10, refresh: int = 4) -> np.ndarray:
+    """Maximum-likelihood logit/probit coefficients by Newton-Raphson from ``start``.
+
+    Same likelihood as statsmodels; used in the bootstrap (one fit per
+    replication and link) because it avoids statsmodels' per-call overhead and
+    multi-threaded BLAS. Starting from the full-sample estimate, the Hessian
+    is computed at the start and every ``refresh`` iterations and reused in
+    between (chord steps; the Hessian barely moves near the optimum). Singular
+    Hessians (a dummy constant in a resample) get a least-squares step, which
+    leaves that coefficient alone. Step halving keeps the log-likelihood from
+    decreasing. Stops when no fitted probability moves by more than ``tol``:
+    under quasi-separation (the report's ±15 coefficients) some coefficients
+    drift for ever while the scores, which is all matching uses, are settled.
+    """
+    beta = np.array(start, dtype=float)
+    q = 2 * t - 1
+
+    def loglik(eta):
+        if link == "logit":
+            return -np.sum(np.logaddexp(0.0, -q * eta))
+        return np.sum(special.log_ndtr(q * eta))
+
+    def grad_weights(eta):
+        if link == "logit":
+            p = special.expit(eta)
+            return t - p, p * (1 - p)
+        lam = q * np.exp(_log_mills(q * eta))  # d loglik / d eta
+        return lam, lam * (lam + eta)
+
+    eta = design @ beta
+    ll = loglik(eta)
+    hess = None
+    for it in range(maxiter):
+        r, w = grad_weights(eta)
+        grad = design.T @ r
+        if hess is None or it % refresh == 0:
+            hess = np.einsum("ij,ik->jk", design * w[:, None], design)
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        if not np.all(np.isfinite(step)):
+            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        for _half in range(30):
+            eta_new = design @ (beta + step)
+            ll_new = loglik(eta_new)
+            if ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
+                break
+            step = step / 2
+        moved = np.max(np.abs(_cdf(eta_new, link) - _cdf(eta, link)))
+        beta, eta, ll = beta + step, eta_new, ll_new
+        if moved < tol:
+            break
+    return beta
+
+
+def _log_mills(z: np.ndarray) -> np.ndarray:
+    """log(phi(z) / Phi(z)), stable for large negative z."""
+    return -0.5 * z * z - 0.5 * np.log(2 * np.pi) - special.log_ndtr(z)
+
+
+# ----------------------------------------------------------------------------------------------
+# Matching weights
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MatchingWeights:
+    """Weights on the control units.
+
+    ``treated`` / ``controls``: positions (into the input arrays) of the
+    treated and control units, in input order. ``matrix``: n1 x n0 weights per
+    treated unit (each on-support row sums to one; off-support rows are zero);
+    ``None`` for IPW. ``control_weights``: length n0, sums to one; for matching
+    the mean of the on-support rows, for IPW the normalised odds.
+    """
+
+    method: str
+    kernel: str | None
+    bandwidth: float | None
+    ridge: float | None
+    exact: bool
+    treated: np.ndarray
+    controls: np.ndarray
+    on_support: np.ndarray
+    control_weights: np.ndarray
+    matrix: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_treated(self) -> int:
+        return int(len(self.treated))
+
+    @property
+    def n_on_support(self) -> int:
+        return int(self.on_support.sum())
+
+    @property
+    def n_off_support(self) -> int:
+        return self.n_treated - self.n_on_support
+
+    @property
+    def n_controls(self) -> int:
+        return int(len(self.controls))
+
+    @property
+    def n_controls_used(self) -> int:
+        """Controls with a non-zero aggregate weight."""
+        return int(np.count_nonzero(self.control_weights))
+
+    def unit_weights(self, n: int | None = None) -> np.ndarray:
+        """Length-n weights on all units: 1/n_on for on-support treated, 0 for
+        off-support treated, ``control_weights`` for controls. Both arms sum to
+        one; used for balance after matching."""
+        n = int(max(self.treated.max(initial=-1), self.controls.max(initial=-1)) + 1) if n is None else n
+        w = np.zeros(n)
+        if self.n_on_support:
+            w[self.treated[self.on_support]] = 1.0 / self.n_on_support
+        w[self.controls] = self.control_weights
+        return w
+
+
+def _check_method(method: str, kernel: str, bandwidth, ridge) -> tuple[float | None, float | None]:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}")
+    if method == "ipw":
+        return None, None
+    if bandwidth is None or not np.isfinite(bandwidth) or bandwidth <= 0:
+        raise ValueError(f"{method} matching needs a positive bandwidth")
+    r = None
+    if method == "ridge":
+        r = DEFAULT_RIDGE[kernel] if ridge is None else float(ridge)
+        if r < 0:
+            raise ValueError("ridge parameter must be >= 0")
+    return float(bandwidth), r
+
+
+def _cell_codes(cells, n: int) -> np.ndarray:
+    c = pd.Series(np.asarray(cells).ravel() if not isinstance(cells, pd.Series) else cells.to_numpy())
+    if len(c) != n:
+        raise ValueError(f"cells has {len(c)} values, expected {n}")
+    if c.isna().any():
+        raise ValueError("cells has missing values")
+    return pd.factorize(c, sort=True)[0]
+
+
+def _support(p1, p0, c1, c0, support, trim) -> tuple[np.ndarray, np.ndarray]:
+    """On-support flags of treated units and usable flags of controls (before the window rule).
+
+    A treated unit is off support if trimmed, if its cell has no usable
+    control, or (``support="minmax"``) if its score is outside the range of
+    the usable controls' scores in its cell (the whole sample without cells)."""
+    ok1 = np.ones(len(p1), bool)
+    ok0 = np.ones(len(p0), bool)
+    if trim is not None:
+        lo, hi = trim
+        ok1 &= (p1 >= lo) & (p1 <= hi)
+        ok0 &= (p0 >= lo) & (p0 <= hi)
+    e1 = np.zeros(len(p1), np.int64) if c1 is None else np.asarray(c1, dtype=np.int64)
+    e0 = np.zeros(len(p0), np.int64) if c0 is None else np.asarray(c0, dtype=np.int64)
+    ncell = int(max(e1.max(initial=0), e0.max(initial=0))) + 1
+    cmin = np.full(ncell, np.inf)
+    cmax = np.full(ncell, -np.inf)
+    np.minimum.at(cmin, e0[ok0], p0[ok0])
+    np.maximum.at(cmax, e0[ok0], p0[ok0])
+    ok1 &= np.isfinite(cmin[e1])
+    if support == "minmax":
+        ok1 &= (p1 >= cmin[e1]) & (p1 <= cmax[e1])
+    return ok1, ok0
+
+
+def _window(p1: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Window limits (p1 - h, p1 + h): control j is in treated i's window iff
+    lower_i < p0_j < upper_i. Every code path uses these two arrays, so the
+    dense matrix, the prefix-sum bootstrap path and the cross-validation agree
+    on boundary cases to the last bit."""
+    return p1 - h, p1 + h
+
+
+def _weight_matrix(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
+    """Dense n1 x n0 kernel or ridge weights; returns (matrix, on_support)."""
+    lower, upper = _window(p1, h)
+    mask = (p0[None, :] > lower[:, None]) & (p0[None, :] < upper[:, None])
+    mask &= ok1[:, None] & ok0[None, :]
+    if c1 is not None:
+        mask &= c1[:, None] == c0[None, :]
+    if kernel == "epanechnikov":
+        u = (p0[None, :] - p1[:, None]) / h
+        K = 0.75 * (1.0 - u * u)
+    else:
+        K = np.full(mask.shape, 0.5)
+    K *= mask
+    W = K.sum(axis=1)
+    on = ok1 & mask.any(axis=1)
+    Wsafe = np.where(on, W, 1.0)
+    M = K / Wsafe[:, None]
+    if method == "ridge":
+        P = (K @ p0) / Wsafe
+        KD = K * (p0[None, :] - P[:, None])
+        S = np.einsum("ij,ij->i", KD, p0[None, :] - P[:, None])
+        d = p1 - P
+        flat = S <= RIDGE_ZERO_VARIANCE * Wsafe * h * h
+        g = np.where(flat | ~on, 0.0, d / np.where(flat, 1.0, S + r * h * np.abs(d)))
+        M += KD * g[:, None]
+    M[~on] = 0.0
+    return M, on
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero, in extended precision (window sum = F[hi] - F[lo])."""
+    v = np.asarray(values, dtype=np.longdouble)
+    return np.concatenate([np.zeros((1,) + v.shape[1:], dtype=np.longdouble), np.cumsum(v, axis=0)])
+
+
+def _kernel_sum(F: list, q, h2, kernel: str):
+    """sum_k K((q_k - q)/h) f_k over a window from the moments F[m] = sum_k q_k^m f_k."""
+    c = KERNEL_HEIGHT[kernel]
+    if kernel == "uniform":
+        return c * F[0]
+    return c * (F[0] - (F[2] - 2 * q * F[1] + q * q * F[0]) / h2)
+
+
+def _fast_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
+    """Aggregate control weights and on-support flags without the n1 x n0 matrix.
+
+    Same estimator as :func:`_weight_matrix`, computed from prefix sums over the
+    sorted scores (O(n log n)): W_i, P_i, S_i are kernel-weighted moments of the
+    control scores in treated i's window, and the aggregate weight of control j,
+    sum_i K_ij (1/W_i - P_i g_i + p_j g_i) / n_on, is a kernel-weighted sum over
+    the treated in j's window. All exact cells at once: units are sorted by the
+    integer key cell * R + rank(score) (ranks over all scores and window limits,
+    so comparisons are exactly those of the dense path and windows never cross
+    cells); scores are centred on their cell's control mean before the moments
+    are accumulated. Used for the bootstrap replications; agrees with the dense
+    matrix to ~1e-12 (tests/test_psm.py).
+    """
+    on = np.zeros(len(p1), bool)
+    raw = np.zeros(len(p0))
+    i1, i0 = np.flatnonzero(ok1), np.flatnonzero(ok0)
+    if len(i1) == 0 or len(i0) == 0:
+        return raw, on
+    a1, a0 = p1[i1], p0[i0]
+    e1 = np.zeros(len(i1), np.int64) if c1 is None else np.asarray(c1)[i1].astype(np.int64)
+    e0 = np.zeros(len(i0), np.int64) if c0 is None else np.asarray(c0)[i0].astype(np.int64)
+    lower, upper = _window(a1, h)
+    _, inv = np.unique(np.concatenate([a0, lower, upper]), return_inverse=True)
+    R = np.int64(inv.max() + 1)
+    n0_, n1_ = len(a0), len(a1)
+    k0 = e0 * R + inv[:n0_]
+    o0 = np.argsort(k0, kind="stable")
+    k0s = k0[o0]
+    o1 = np.lexsort((a1, e1))  # by cell, then score: window limits are then sorted too
+    kl = (e1 * R + inv[n0_:n0_ + n1_])[o1]
+    ku = (e1 * R + inv[n0_ + n1_:])[o1]
+    ncell = int(max(e0.max(), e1.max())) + 1
+    cnt = np.bincount(e0, minlength=ncell)
+    center = np.bincount(e0, weights=a0, minlength=ncell) / np.maximum(cnt, 1)
+    q0 = a0[o0].astype(np.longdouble) - center[e0[o0]]
+    q1 = a1[o1].astype(np.longdouble) - center[e1[o1]]
+    h2 = np.longdouble(h) ** 2
+    # controls in treated i's window: sorted positions [lo, hi)
+    lo = np.searchsorted(k0s, kl, side="right")
+    hi = np.searchsorted(k0s, ku, side="left")
+    inside = hi > lo
+    nmom = 5 if method == "ridge" else 3
+    Q = _prefix(q0[:, None] ** np.arange(nmom))
+    Qw = (Q[hi] - Q[lo]).T  # row m: sum of q0^m over the window
+    W = _kernel_sum(Qw[0:3], q1, h2, kernel)
+    Wd = np.where(inside, W, 1)
+    u = np.where(inside, 1 / Wd, 0)
+    g = np.zeros(n1_, dtype=np.longdouble)
+    if method == "ridge":
+        P = _kernel_sum(Qw[1:4], q1, h2, kernel) / Wd
+        S = _kernel_sum(Qw[2:5], q1, h2, kernel) - P * P * Wd
+        d = q1 - P
+        flat = (S <= RIDGE_ZERO_VARIANCE * Wd * h2) | ~inside
+        g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
+        u = u - P * g
+    on[i1[o1]] = inside
+    # treated in control j's window (lower_i < p0_j < upper_i, same cell): sorted positions [start, stop)
+    start = np.searchsorted(ku, k0s, side="right")
+    stop = np.maximum(np.searchsorted(kl, k0s, side="left"), start)
+    pw = q1[:, None] ** np.arange(3)
+    UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]))
+    UGw = (UG[stop] - UG[start]).T
+    raw[i0[o0]] = (_kernel_sum(UGw[0:3], q0, h2, kernel) + q0 * _kernel_sum(UGw[3:6], q0, h2, kernel)).astype(float)
+    n_on = int(on.sum())
+    return (raw / n_on if n_on else raw * 0.0), on
+
+
+def matching_weights(treated, score, *, method: str = "ridge", kernel: str = "epanechnikov",
+                     bandwidth: float | None = None, ridge: float | None = None, cells=None,
+                     support: str = "minmax", trim: tuple[float, float] | None = None) -> MatchingWeights:
+    """Weights on the controls for ``method`` in ``("kernel", "ridge", "ipw")``.
+
+    ``cells``: exact-matching codes (any labels, one per unit); with cells,
+    controls only receive weight from treated units in the same cell, and for
+    IPW the odds are normalised within each cell and scaled by the cell's share
+    of on-support treated. Support rules: module docstring.
+    """
+    t = _as_treatment(treated)
+    p = np.asarray(score, dtype=float).ravel()
+    if len(p) != len(t):
+        raise ValueError("score and treated have different lengths")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("score has missing or infinite values")
+    if support not in SUPPORT_RULES:
+        raise ValueError(f"support must be one of {SUPPORT_RULES}")
+    h, r = _check_method(method, kernel, bandwidth, ridge)
+    codes = None if cells is None else _cell_codes(cells, len(t))
+    ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    return _weights_arrays(p[ti], p[ci], None if codes is None else codes[ti],
+                           None if codes is None else codes[ci], ti, ci, method, kernel, h, r,
+                           support, trim)
+
+
+def _weights_arrays(p1, p0, c1, c0, ti, ci, method, kernel, h, r, support, trim,
+                    keep_matrix: bool = True) -> MatchingWeights:
+    ok1, ok0 = _support(p1, p0, c1, c0, support, trim)
+    matrix = None
+    if method == "ipw":
+        on = ok1.copy()
+        odds = np.where(ok0, p0 / np.clip(1.0 - p0, 1e-12, None), 0.0)
+        cw = np.zeros(len(p0))
+        if c1 is None:
+            if odds.sum() > 0 and on.any():
+                cw = odds / odds.sum()
+            else:
+                on[:] = False
+        else:
+            for cell in np.unique(c1[on]):
+                m0 = c0 == cell
+                tot = odds[m0].sum()
+                if tot <= 0:
+                    on[c1 == cell] = False
+            n_on = on.sum()
+            for cell in np.unique(c1[on]):
+                m0 = c0 == cell
+                cw[m0] = odds[m0] / odds[m0].sum() * (np.sum(on & (c1 == cell)) / n_on)
+    elif keep_matrix:
+        matrix, on = _weight_matrix(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r)
+        n_on = on.sum()
+        cw = matrix.sum(axis=0) / n_on if n_on else np.zeros(len(p0))
+    else:
+        cw, on = _fast_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r)
+    return MatchingWeights(method=method, kernel=None if method == "ipw" else kernel, bandwidth=h,
+                           ridge=r, exact=c1 is not None, treated=ti, controls=ci, on_support=on,
+                           control_weights=cw, matrix=matrix)
+
+
+# ----------------------------------------------------------------------------------------------
+# ATT for an outcome matrix
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ATTEstimate:
+    """Point estimates per outcome column (arrays of length k)."""
+
+    columns: tuple
+    att: np.ndarray
+    treated_mean: np.ndarray
+    control_mean: np.ndarray
+    n_treated: int
+    n_on_support: int
+    n_controls: int
+    n_controls_used: int
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy: column, att, treated_mean, control_mean, n_treated, n_treated_on_support, n_controls."""
+        return pd.DataFrame({"column": list(self.columns), "att": self.att,
+                             "treated_mean": self.treated_mean, "control_mean": self.control_mean,
+                             "n_treated": self.n_treated, "n_treated_on_support": self.n_on_support,
+                             "n_controls": self.n_controls})
+
+
+def _outcome_matrix(outcomes, n: int) -> tuple[np.ndarray, tuple]:
+    if isinstance(outcomes, pd.DataFrame):
+        cols = tuple(outcomes.columns)
+        Y = outcomes.apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
+    elif isinstance(outcomes, pd.Series):
+        cols = (outcomes.name,)
+        Y = pd.to_numeric(outcomes).to_numpy(dtype=float)[:, None]
+    else:
+        Y = np.asarray(outcomes, dtype=float)
+        if Y.ndim == 1:
+            Y = Y[:, None]
+        cols = tuple(range(Y.shape[1]))
+    if Y.ndim != 2 or Y.shape[0] != n:
+        raise ValueError(f"outcomes must have {n} rows")
+    return Y, cols
+
+
+def _att_arrays(Y1: np.ndarray, Y0: np.ndarray, w: MatchingWeights) -> tuple[np.ndarray, np.ndarray]:
+    """(treated mean, control mean) per column from treated/control outcome rows."""
+    if not w.n_on_support:
+        nan = np.full(Y1.shape[1], np.nan)
+        return nan, nan
+    return Y1[w.on_support].mean(axis=0), w.control_weights @ Y0
+
+
+def apply_weights(weights: MatchingWeights, outcomes) -> ATTEstimate:
+    """ATT per column of ``outcomes`` (n x k, rows in the order used for the weights)."""
+    n = int(max(weights.treated.max(initial=-1), weights.controls.max(initial=-1)) + 1)
+    Y, cols = _outcome_matrix(outcomes, n)
+    if np.isnan(Y).any():
+        raise ValueError("outcomes have missing values; estimate each sample separately "
+                         "(effects_over_time does this per missingness pattern)")
+    m1, m0 = _att_arrays(Y[weights.treated], Y[weights.controls], weights)
+    return ATTEstimate(columns=cols, att=m1 - m0, treated_mean=m1, control_mean=m0,
+                       n_treated=weights.n_treated, n_on_support=weights.n_on_support,
+                       n_controls=weights.n_controls, n_controls_used=weights.n_controls_used)
+
+
+def att(treated, score, outcomes, *, method: str = "ridge", kernel: str = "epanechnikov",
+        bandwidth: float | None = None, ridge: float | None = None, cells=None,
+        support: str = "minmax", trim: tuple[float, float] | None = None) -> ATTEstimate:
+    """ATT per column of the outcome matrix for a given score (no standard errors)."""
+    w = matching_weights(treated, score, method=method, kernel=kernel, bandwidth=bandwidth, ridge=ridge,
+                         cells=cells, support=support, trim=trim)
+    return apply_weights(w, outcomes)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bandwidth by leave-one-out cross-validation
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BandwidthSearch:
+    """Criterion over a grid. ``bandwidth`` is the grid value with the smallest
+    criterion (the first one if tied); ``at_boundary`` flags a minimiser at an
+    end of the grid (widen the grid)."""
+
+    grid: np.ndarray
+    criterion: np.ndarray
+    bandwidth: float
+    at_boundary: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"bandwidth": self.grid, "criterion": self.criterion})
+
+
+def grid_search(criterion: Callable[[float], float], grid: Sequence[float] = DEFAULT_BANDWIDTH_GRID
+                ) -> BandwidthSearch:
+    """Evaluate ``criterion`` at every grid value and return the minimiser."""
+    g = np.asarray(grid, dtype=float).ravel()
+    if g.size == 0 or np.any(~np.isfinite(g)) or np.any(g <= 0):
+        raise ValueError("grid must hold positive finite values")
+    g = np.sort(g)
+    crit = np.array([float(criterion(h)) for h in g])
+    if not np.isfinite(crit).any():
+        raise ValueError("criterion is not finite anywhere on the grid")
+    k = int(np.nanargmin(np.where(np.isfinite(crit), crit, np.nan)))
+    return BandwidthSearch(grid=g, criterion=crit, bandwidth=float(g[k]),
+                           at_boundary=bool(k in (0, len(g) - 1) and len(g) > 1))
+
+
+def loo_cv_criterion(control_score, control_outcome, *, control_cells=None, method: str = "ridge",
+                     kernel: str = "epanechnikov", ridge: float | None = None) -> Callable[[float], float]:
+    """Leave-one-out prediction error of the matching estimator among the controls.
+
+    Each control's outcome is predicted from the OTHER controls (same exact cell
+    if ``control_cells`` is given) by the kernel or ridge estimator evaluated at
+    its own score, as the counterfactual of a treated unit would be (Frölich
+    2004, 2005). Returns h -> criterion, the mean squared error over the controls
+    that have at least one other control in the window, multiplied by
+    n0 / (number predicted) to penalise bandwidths that leave controls without
+    a prediction (kmatch's penalty for lost observations). A matrix outcome
+    averages the per-column criteria.
+
+    Computed by prefix sums of score moments over the sorted scores (exact
+    algebra, O(n log n) per bandwidth; sums accumulated in extended precision).
+    """
+    if method not in ("kernel", "ridge"):
+        raise ValueError("cross-validation is for kernel or ridge matching")
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}")
+    r = (DEFAULT_RIDGE[kernel] if ridge is None else float(ridge)) if method == "ridge" else 0.0
+    p = np.asarray(control_score, dtype=float).ravel()
+    Y = np.asarray(control_outcome, dtype=float)
+    Y = Y[:, None] if Y.ndim == 1 else Y
+    if len(Y) != len(p):
+        raise ValueError("control_score and control_outcome have different lengths")
+    keep = np.isfinite(p) & np.all(np.isfinite(Y), axis=1)
+    codes = np.zeros(len(p), int) if control_cells is None else _cell_codes(control_cells, len(p))
+    p, Y, codes = p[keep], Y[keep], codes[keep]
+    n_total = len(p)
+    blocks = [_CVBlock(p[codes == c], Y[codes == c]) for c in np.unique(codes)]
+
+    def criterion(h: float) -> float:
+        sse = np.zeros(Y.shape[1])
+        n_pred = 0
+        for b in blocks:
+            e2, m = b.squared_errors(float(h), kernel, method, r)
+            sse += e2.sum(axis=0)
+            n_pred += m
+        if n_pred == 0:
+            return float("inf")
+        return float(np.mean(sse / n_pred) * (n_total / n_pred))
+
+    return criterion
+
+
+class _CVBlock:
+    """Sorted control scores and prefix sums of q^m and y q^m for one exact cell."""
+
+    def __init__(self, p: np.ndarray, Y: np.ndarray):
+        order = np.argsort(p, kind="stable")
+        self.p, self.Y = p[order], Y[order]
+        self.q = self.p.astype(np.longdouble) - (self.p.mean() if len(p) else 0.0)
+        y = self.Y.astype(np.longdouble)
+        self.Q = [_prefix(self.q ** m) for m in range(5)]
+        self.YQ = [_prefix(y * (self.q ** m)[:, None]) for m in range(4)]
+
+    def squared_errors(self, h: float, kernel: str, method: str, r: float) -> tuple[np.ndarray, int]:
+        p, q = self.p, self.q
+        if len(p) < 2:
+            return np.zeros((0, self.Y.shape[1])), 0
+        lower, upper = _window(p, h)
+        lo = np.searchsorted(p, lower, side="right")
+        hi = np.searchsorted(p, upper, side="left")
+        ok = hi - lo > 1  # another control besides j itself
+        h2 = np.longdouble(h) ** 2
+        c = KERNEL_HEIGHT[kernel]
+        Qw = [F[hi] - F[lo] for F in self.Q]
+        Yw = [F[hi] - F[lo] for F in self.YQ]
+        qq = q[:, None]
+        y = self.Y.astype(np.longdouble)
+        # window sums include j itself (K(0) = c): subtract its term
+        W = _kernel_sum(Qw[0:3], q, h2, kernel) - c
+        Wd = np.where(ok, W, 1)
+        KY = _kernel_sum(Yw[0:3], qq, h2, kernel) - c * y
+        pred = KY / Wd[:, None]
+        if method == "ridge":
+            KQ = _kernel_sum(Qw[1:4], q, h2, kernel) - c * q
+            KQ2 = _kernel_sum(Qw[2:5], q, h2, kernel) - c * q * q
+            KQY = _kernel_sum(Yw[1:4], qq, h2, kernel) - c * qq * y
+            P = KQ / Wd
+            S = KQ2 - KQ * P
+            d = q - P
+            flat = S <= RIDGE_ZERO_VARIANCE * Wd * h2
+            g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
+            pred = pred + g[:, None] * (KQY - P[:, None] * KY)
+        err = (self.Y - pred.astype(float))[ok]
+        return err * err, int(ok.sum())
+
+
+def cv_bandwidth(treated, score, outcome, *, cells=None, method: str = "ridge", kernel: str = "epanechnikov",
+                 ridge: float | None = None, grid: Sequence[float] = DEFAULT_BANDWIDTH_GRID,
+                 trim: tuple[float, float] | None = None) -> BandwidthSearch:
+    """Bandwidth minimising the leave-one-out criterion (:func:`loo_cv_criterion`) on the controls."""
+    t = _as_treatment(treated)
+    p = np.asarray(score, dtype=float).ravel()
+    Y = np.asarray(outcome, dtype=float)
+    c = t == 0
+    if trim is not None:
+        c &= (p >= trim[0]) & (p <= trim[1])
+    codes = None if cells is None else _cell_codes(cells, len(t))[c]
+    crit = loo_cv_criterion(p[c], Y[c], control_cells=codes, method=method, kernel=kernel, ridge=ridge)
+    return grid_search(crit, grid)
+
+
+# ----------------------------------------------------------------------------------------------
+# Specifications, bootstrap, tidy results
+# ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MatchingSpec:
+    """One estimator of the report, e.g. (1) ``MatchingSpec("ridge")``, (2)
+    ``MatchingSpec("ridge", exact=True)``, (5) ``MatchingSpec("ipw")``;
+    ``link="probit"`` for Tabel 5.3, ``kernel="uniform"`` for Tabel 5.4.
+
+    ``bandwidth``: a number, or ``"cv"`` to choose it by
+    :func:`cv_bandwidth` on the ``cv_outcome`` given to :func:`estimate_att`
+    (over ``grid``). Ignored for IPW.
+    """
+
+    method: str = "ridge"
+    kernel: str = "epanechnikov"
+    bandwidth: float | str = "cv"
+    ridge: float | None = None
+    exact: bool = False
+    link: str = "logit"
+    support: str = "minmax"
+    trim: tuple[float, float] | None = None
+    grid: tuple[float, ...] = field(default=tuple(DEFAULT_BANDWIDTH_GRID), repr=False)
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}")
+        if self.kernel not in KERNELS:
+            raise ValueError(f"kernel must be one of {KERNELS}")
+        if self.link not in LINKS:
+            raise ValueError(f"link must be one of {LINKS}")
+        if self.support not in SUPPORT_RULES:
+            raise ValueError(f"support must be one of {SUPPORT_RULES}")
+        if self.method != "ipw" and not (self.bandwidth == "cv" or (
+                isinstance(self.bandwidth, (int, float)) and self.bandwidth > 0)):
+            raise ValueError("bandwidth must be a positive number or 'cv'")
+
+
+#: Columns of :attr:`PSMResult.frame`.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "spec", "column", "att", "se", "z", "p_value", "ci_low", "ci_high", "treated_mean", "control_mean",
+    "n_obs", "n_treated", "n_treated_on_support", "n_controls", "n_boot", "method", "kernel", "link",
+    "exact", "bandwidth")
+
+
+@dataclass(frozen=True)
+class PSMResult:
+    """Estimates for several specifications on one sample.
+
+    ``frame``: tidy, one row per (spec, column), columns :data:`RESULT_COLUMNS`.
+    ``index``: positions (into the caller's arrays) of the rows used.
+    ``scores``: full-sample :class:`PropensityScore` per link. ``weights``:
+    full-sample :class:`MatchingWeights` per spec (positions relative to the
+    sample). ``cv``: :class:`BandwidthSearch` per spec with ``bandwidth="cv"``.
+    ``replicates``: spec -> (n_boot x k) replicate ATTs if requested.
+    """
+
+    frame: pd.DataFrame
+    index: np.ndarray
+    scores: dict
+    weights: dict
+    bandwidths: dict
+    cv: dict
+    replicates: dict | None
+    seed: int | None
+
+    def unit_weights(self, spec, n: int | None = None) -> np.ndarray:
+        """Matched weights of ``spec`` on the caller's rows (length n; rows outside the sample get 0)."""
+        w = self.weights[spec].unit_weights(len(self.index))
+        n = int(self.index.max() + 1) if n is None else n
+        out = np.zeros(n)
+        out[self.index] = w
+        return out
+
+
+def _normalise_specs(specs) -> dict:
+    if isinstance(specs, MatchingSpec):
+        return {"main": specs}
+    if isinstance(specs, Mapping):
+        out = dict(specs)
+    else:
+        out = {i: s for i, s in enumerate(specs)}
+    if not out:
+        raise ValueError("no specifications")
+    for k, s in out.items():
+        if not isinstance(s, MatchingSpec):
+            raise TypeError(f"spec {k!r} is not a MatchingSpec")
+    return out
+
+
+def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=None, cv_outcome=None,
+                 n_boot: int = 200, seed: int | np.random.SeedSequence | None = 20200101,
+                 stratify: bool = True, keep_replicates: bool = False, alpha: float = 0.05) -> PSMResult:
+    """ATT with bootstrap standard errors for several specifications at once.
+
+    ``specs``: a :class:`MatchingSpec`, a sequence, or a mapping name -> spec
+    (the names label ``frame["spec"]``). ``cells``: exact-matching codes, needed
+    by specs with ``exact=True``. ``cv_outcome``: length-n outcome for the
+    bandwidth cross-validation of specs with ``bandwidth="cv"`` (controls with
+    a missing value are skipped). ``outcomes`` must be complete (use
+    :func:`effects_over_time` for columns observed on different samples).
+
+    Bootstrap: module docstring. ``n_boot=0`` gives point estimates only (SE NaN).
+    """
+    specs = _normalise_specs(specs)
+    t = _as_treatment(treated)
+    n = len(t)
+    Y, cols = _outcome_matrix(outcomes, n)
+    if np.isnan(Y).any():
+        raise ValueError("outcomes have missing values; use effects_over_time for columns observed "
+                         "on different samples")
+    need_cells = any(s.exact for s in specs.values())
+    codes = None
+    if cells is not None:
+        codes = _cell_codes(cells, n)
+    elif need_cells:
+        raise ValueError("a spec has exact=True but no cells were given")
+    links = sorted({s.link for s in specs.values()})
+    scores = {lk: fit_propensity(t, covariates, link=lk) for lk in links}
+
+    # bandwidths
+    bandwidths, cvs = {}, {}
+    for name, s in specs.items():
+        if s.method == "ipw":
+            bandwidths[name] = None
+        elif s.bandwidth == "cv":
+            if cv_outcome is None:
+                raise ValueError(f"spec {name!r} has bandwidth='cv' but no cv_outcome was given")
+            cvs[name] = cv_bandwidth(t, scores[s.link].score, np.asarray(cv_outcome, dtype=float),
+                                     cells=codes if s.exact else None, method=s.method, kernel=s.kernel,
+                                     ridge=s.ridge, grid=s.grid, trim=s.trim)
+            bandwidths[name] = cvs[name].bandwidth
+        else:
+            bandwidths[name] = float(s.bandwidth)
+
+    ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    weights = {name: _spec_weights(s, scores[s.link].score, codes, ti, ci, bandwidths[name], True)
+               for name, s in specs.items()}
+    est = {name: _att_arrays(Y[ti], Y[ci], w) for name, w in weights.items()}
+
+    # bootstrap: per replication one score refit per link, one weight computation per spec, and
+    # one matrix product V' Y for all specs and outcome columns (V: n x specs, treated weights
+    # minus control weights, accumulated on the original rows)
+    k = Y.shape[1]
+    names = list(specs)
+    reps = {name: np.full((n_boot, k), np.nan) for name in names}
+    rng = np.random.default_rng(seed)
+    n1, n0 = len(ti), len(ci)
+    for b in range(n_boot):
+        if stratify:
+            idx = np.concatenate([ti[rng.integers(0, n1, n1)], ci[rng.integers(0, n0, n0)]])
+        else:
+            idx = rng.integers(0, n, n)
+        tb = t[idx]
+        if tb.min() == tb.max():
+            continue
+        tib, cib = np.flatnonzero(tb == 1), np.flatnonzero(tb == 0)
+        cb = None if codes is None else codes[idx]
+        pb = {}
+        for lk, sc in scores.items():
+            Xb = sc.design[idx]
+            pb[lk] = _cdf(Xb @ _refit_params(Xb, tb, lk, sc.params), lk)
+        V = np.zeros((n, len(names)))
+        ok = np.zeros(len(names), bool)
+        for j, name in enumerate(names):
+            s = specs[name]
+            wb = _spec_weights(s, pb[s.link], cb, tib, cib, bandwidths[name], False)
+            if wb.n_on_support == 0:
+                continue
+            ok[j] = True
+            V[:, j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support
+                       - np.bincount(idx[cib], weights=wb.control_weights, minlength=n))
+        est_b = np.einsum("ij,ik->jk", V, Y)  # = V' Y without BLAS (threads stall on a busy machine)
+        for j, name in enumerate(names):
+            if ok[j]:
+                reps[name][b] = est_b[j]
+
+    z_crit = stats.norm.ppf(1 - alpha / 2)
+    rows = []
+    for name, s in specs.items():
+        m1, m0 = est[name]
+        a = m1 - m0
+        R = reps[name]
+        nb = np.sum(np.isfinite(R), axis=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            se = np.where(nb >= 2, np.nanstd(R, axis=0, ddof=1), np.nan) if n_boot else np.full(k, np.nan)
+        z = a / se
+        w = weights[name]
+        for j, col in enumerate(cols):
+            rows.append((name, col, a[j], se[j], z[j], 2 * stats.norm.sf(abs(z[j])), a[j] - z_crit * se[j],
+                         a[j] + z_crit * se[j], m1[j], m0[j], n, w.n_treated, w.n_on_support, w.n_controls,
+                         int(nb[j]) if n_boot else 0, s.method, None if s.method == "ipw" else s.kernel,
+                         s.link, s.exact, bandwidths[name]))
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    return PSMResult(frame=frame, index=np.arange(n), scores=scores, weights=weights, bandwidths=bandwidths,
+                     cv=cvs, replicates=reps if keep_replicates else None,
+                     seed=seed if isinstance(seed, (int, np.integer)) else None)
+
+
+def _spec_weights(s: MatchingSpec, p, codes, ti, ci, h, keep_matrix) -> MatchingWeights:
+    """Weights of one spec on positions ``ti`` (treated) and ``ci`` (controls) of score ``p``."""
+    h, r = _check_method(s.method, s.kernel, h, s.ridge)
+    cc = codes if s.exact else None
+    return _weights_arrays(p[ti], p[ci], None if cc is None else cc[ti], None if cc is None else cc[ci],
+                           ti, ci, s.method, s.kernel, h, r, s.support, s.trim, keep_matrix=keep_matrix)
+
+
+def _subset(x, rows: np.ndarray):
+    if x is None:
+        return None
+    if isinstance(x, (pd.DataFrame, pd.Series)):
+        return x.iloc[rows].reset_index(drop=True)
+    return np.asarray(x)[rows]
+
+
+def _child_seeds(seed, k: int) -> list:
+    if seed is None:
+        return [None] * k
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return ss.spawn(k)
+
+
+def effects_over_time(treated, covariates: pd.DataFrame, outcomes, specs, *, periods: Sequence | None = None,
+                      period_name: str = "week", cells=None, cv_outcome=None, n_boot: int = 200,
+                      seed: int | None = 20200101, stratify: bool = True, alpha: float = 0.05) -> pd.DataFrame:
+    """ATT profile over periods (weeks 0-52, or cumulative months 0-12 from :func:`cumulative_means`).
+
+    Column j of ``outcomes`` is period ``periods[j]`` (default: the column
+    labels, or 0..k-1). Columns with missing values (follow-up censored) are
+    grouped by their missingness pattern and each group is estimated on its own
+    sample – score, bandwidth, matching and bootstrap re-done – as the falling N
+    of Tabel 4.2. Each sample gets its own child seed of ``seed``.
+
+    Tidy: spec, <period_name>, att, se, ci_low, ci_high, p_value, control_level,
+    treated_level, n_obs, n_treated_on_support, bandwidth.
+    """
+    t = _as_treatment(treated)
+    Y, cols = _outcome_matrix(outcomes, len(t))
+    per = list(cols) if periods is None else list(periods)
+    if len(per) != Y.shape[1]:
+        raise ValueError("periods must have one value per outcome column")
+    obs = ~np.isnan(Y)
+    patterns: dict[bytes, list[int]] = {}
+    for j in range(Y.shape[1]):
+        patterns.setdefault(obs[:, j].tobytes(), []).append(j)
+    frames = []
+    for (key, js), child in zip(patterns.items(), _child_seeds(seed, len(patterns))):
+        rows = np.flatnonzero(obs[:, js[0]])
+        cvo = None if cv_outcome is None else np.asarray(cv_outcome, dtype=float)[rows]
+        res = estimate_att(t[rows], _subset(covariates, rows), Y[np.ix_(rows, js)], specs,
+                           cells=_subset(cells, rows), cv_outcome=cvo, n_boot=n_boot, seed=child,
+                           stratify=stratify, alpha=alpha)
+        f = res.frame
+        pos = np.array([js[int(c)] for c in f["column"]])
+        f = f.assign(**{period_name: [per[j] for j in pos]}, _pos=pos)
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    order = {name: i for i, name in enumerate(_normalise_specs(specs))}
+    out = out.assign(_spec=out["spec"].map(order)).sort_values(["_spec", "_pos"], kind="stable")
+    out = out.reset_index(drop=True).rename(columns={"control_mean": "control_level",
+                                                     "treated_mean": "treated_level"})
+    return out[["spec", period_name, "att", "se", "ci_low", "ci_high", "p_value", "control_level",
+                "treated_level", "n_obs", "n_treated_on_support", "bandwidth"]]
+
+
+def cumulative_means(monthly) -> np.ndarray | pd.DataFrame:
+    """Running mean over columns: column k = mean of columns 0..k (months 0-k after start).
+
+    Missing values propagate (a person not followed to month k has no 0-k
+    mean), so :func:`effects_over_time` estimates the later windows on the
+    persons observed throughout. A DataFrame keeps index and column labels.
+    """
+    if isinstance(monthly, pd.DataFrame):
+        return pd.DataFrame(cumulative_means(monthly.to_numpy(dtype=float)), index=monthly.index,
+                            columns=monthly.columns)
+    M = np.asarray(monthly, dtype=float)
+    if M.ndim != 2:
+        raise ValueError("monthly must be a 2-D matrix (persons x months)")
+    return np.cumsum(M, axis=1) / np.arange(1, M.shape[1] + 1)
+
+
+def estimate_by_group(treated, covariates: pd.DataFrame, outcomes, specs, groups, *, cells=None,
+                      cv_outcome=None, n_boot: int = 200, seed: int | None = 20200101, stratify: bool = True,
+                      keep_replicates: bool = False, alpha: float = 0.05) -> dict:
+    """:func:`estimate_att` separately within each level of ``groups`` (gender, start cohort).
+
+    Score, bandwidth, matching and bootstrap are all re-estimated within the
+    subgroup (the report's choice); covariates constant in a subgroup are
+    dropped from its score model. Levels are taken in sorted order and level i
+    gets child seed i of ``seed``. Returns level -> :class:`PSMResult` whose
+    ``index`` points into the caller's rows; see :func:`frame_by_group`.
+    """
+    t = _as_treatment(treated)
+    g = pd.Series(np.asarray(groups).ravel() if not isinstance(groups, pd.Series) else groups.to_numpy())
+    if len(g) != len(t):
+        raise ValueError("groups must have one value per unit")
+    if g.isna().any():
+        raise ValueError("groups has missing values (drop those rows or code them as a level)")
+    levels = sorted(g.unique().tolist(), key=lambda v: (str(type(v)), v))
+    out = {}
+    for level, child in zip(levels, _child_seeds(seed, len(levels))):
+        rows = np.flatnonzero((g == level).to_numpy())
+        Y = _subset(outcomes, rows)
+        cvo = None if cv_outcome is None else np.asarray(cv_outcome, dtype=float)[rows]
+        res = estimate_att(t[rows], _subset(covariates, rows), Y, specs, cells=_subset(cells, rows),
+                           cv_outcome=cvo, n_boot=n_boot, seed=child, stratify=stratify,
+                           keep_replicates=keep_replicates, alpha=alpha)
+        out[level] = PSMResult(frame=res.frame, index=rows, scores=res.scores, weights=res.weights,
+                               bandwidths=res.bandwidths, cv=res.cv, replicates=res.replicates, seed=None)
+    return out
+
+
+def frame_by_group(results: Mapping, name: str = "group") -> pd.DataFrame:
+    """Stack the frames of :func:`estimate_by_group` with a ``name`` column first."""
+    frames = [r.frame.assign(**{name: level}) for level, r in results.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[[name] + [c for c in out.columns if c != name]]
+
+
+def unit_weights_by_group(results: Mapping, spec, n: int) -> np.ndarray:
+    """Length-n matched weights of ``spec`` combining the subgroup results (each
+    subgroup's arms sum to one); for :func:`analysis.balance.standardised_differences`
+    with ``groups``."""
+    w = np.zeros(n)
+    for r in results.values():
+        w[r.index] = r.weights[spec].unit_weights(len(r.index))
+    return w

@@ -1,0 +1,494 @@
+"""analysis.psm and the matching-balance functions of analysis.balance.
+
+Expected values are worked out here by hand (explicit arithmetic on a
+2-treated / 4-control example), by independent computations (weighted least
+squares for local-linear matching, statsmodels for the score refits, a
+brute-force leave-one-out loop for the cross-validation) or by simulation
+with a known effect.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analysis import psm
+from analysis.balance import balance_summary, standardised_differences
+
+# Tiny example: scores are multiples of 1/64 and h = 1/4, so every difference is exact in
+# binary floating point and the boundary case (a control exactly h away) is really on the boundary.
+T_SCORES = np.array([0.375, 0.5625])
+C_SCORES = np.array([0.25, 0.34375, 0.46875, 0.625])
+H = 0.25
+
+
+def tiny(cells=None):
+    treated = np.array([1, 1, 0, 0, 0, 0])
+    score = np.concatenate([T_SCORES, C_SCORES])
+    return treated, score
+
+
+def epan(u):
+    return 0.75 * (1 - u * u) if abs(u) < 1 else 0.0
+
+
+# ----------------------------------------------------------------------------------------------
+# Hand-worked weights
+# ----------------------------------------------------------------------------------------------
+
+def test_kernel_epanechnikov_weights_by_hand():
+    t, p = tiny()
+    w = psm.matching_weights(t, p, method="kernel", kernel="epanechnikov", bandwidth=H)
+    # treated A (0.375): u = -0.5, -0.125, 0.375, 1.0 (on the boundary: no weight)
+    kA = [0.75 * (1 - 0.25), 0.75 * (1 - 0.015625), 0.75 * (1 - 0.140625), 0.0]
+    # treated B (0.5625): u = -1.25 (outside), -0.875, -0.375, 0.25
+    kB = [0.0, 0.75 * (1 - 0.765625), 0.75 * (1 - 0.140625), 0.75 * (1 - 0.0625)]
+    expected = np.array([np.array(kA) / sum(kA), np.array(kB) / sum(kB)])
+    np.testing.assert_allclose(w.matrix, expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(w.control_weights, expected.mean(axis=0), atol=1e-15)
+    assert w.n_on_support == 2 and w.n_controls_used == 4
+
+
+def test_kernel_uniform_weights_by_hand():
+    t, p = tiny()
+    w = psm.matching_weights(t, p, method="kernel", kernel="uniform", bandwidth=H)
+    # A reaches controls 1-3 (control 4 is exactly h away: excluded); B reaches controls 2-4
+    expected = np.array([[1 / 3, 1 / 3, 1 / 3, 0], [0, 1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(w.matrix, expected, atol=1e-15)
+    np.testing.assert_allclose(w.control_weights, [1 / 6, 1 / 3, 1 / 3, 1 / 6], atol=1e-15)
+
+
+def test_ridge_weights_by_hand():
+    t, p = tiny()
+    r = 5 / 16
+    w = psm.matching_weights(t, p, method="ridge", kernel="epanechnikov", bandwidth=H)
+    assert w.ridge == r
+    rows = []
+    for pi in T_SCORES:
+        K = [epan((pj - pi) / H) for pj in C_SCORES]
+        W = sum(K)
+        P = sum(k * pj for k, pj in zip(K, C_SCORES)) / W
+        S = sum(k * (pj - P) ** 2 for k, pj in zip(K, C_SCORES))
+        d = pi - P
+        rows.append([k / W + k * (pj - P) * d / (S + r * H * abs(d)) for k, pj in zip(K, C_SCORES)])
+    np.testing.assert_allclose(w.matrix, np.array(rows), atol=1e-14)
+    np.testing.assert_allclose(w.matrix.sum(axis=1), 1.0, atol=1e-14)  # Frölich's weights sum to one
+
+
+def test_ridge_with_r0_is_local_linear_regression():
+    """With ridge parameter 0 the weights reproduce weighted least squares of Y on
+    (p - p_i) with kernel weights, whose intercept is the counterfactual."""
+    rng = np.random.default_rng(5)
+    p1, p0 = rng.uniform(0.2, 0.6, 7), rng.uniform(0.1, 0.7, 40)
+    y0 = rng.normal(size=40)
+    t = np.r_[np.ones(7), np.zeros(40)]
+    w = psm.matching_weights(t, np.r_[p1, p0], method="ridge", bandwidth=0.2, ridge=0.0, support="none")
+    for i, pi in enumerate(p1):
+        k = np.array([epan((pj - pi) / 0.2) for pj in p0])
+        X = np.column_stack([np.ones(40), p0 - pi]) * np.sqrt(k)[:, None]
+        beta = np.linalg.lstsq(X, y0 * np.sqrt(k), rcond=None)[0]
+        assert w.matrix[i] @ y0 == pytest.approx(beta[0], abs=1e-10)
+        assert w.matrix[i] @ p0 == pytest.approx(pi, abs=1e-12)  # linear functions are reproduced
+
+
+def test_ipw_weights_by_hand_and_within_cells():
+    t, p = tiny()
+    odds = np.array([0.25 / 0.75, 0.34375 / 0.65625, 0.46875 / 0.53125, 0.625 / 0.375])
+    w = psm.matching_weights(t, p, method="ipw")
+    np.testing.assert_allclose(w.control_weights, odds / odds.sum(), atol=1e-15)
+    assert w.matrix is None and w.bandwidth is None
+    # cells: A with controls 1-2, B with controls 3-4; each cell carries half of the treated
+    cells = np.array(["x", "y", "x", "x", "y", "y"])
+    w = psm.matching_weights(t, p, method="ipw", cells=cells, support="none")
+    expected = np.r_[0.5 * odds[:2] / odds[:2].sum(), 0.5 * odds[2:] / odds[2:].sum()]
+    np.testing.assert_allclose(w.control_weights, expected, atol=1e-15)
+
+
+def test_att_for_an_outcome_matrix_by_hand():
+    t, p = tiny()
+    Y = np.array([[1.0, 10.0], [3.0, 30.0], [0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [4.0, 5.0]])
+    est = psm.att(t, p, Y, method="kernel", kernel="uniform", bandwidth=H)
+    control = [(0 + 1 + 2) / 3 / 2 + (1 + 2 + 4) / 3 / 2, (1 + 2 + 3) / 3 / 2 + (2 + 3 + 5) / 3 / 2]
+    np.testing.assert_allclose(est.treated_mean, [2.0, 20.0])
+    np.testing.assert_allclose(est.control_mean, control)
+    np.testing.assert_allclose(est.att, np.array([2.0, 20.0]) - control)
+    frame = est.to_frame()
+    assert list(frame["column"]) == [0, 1] and (frame["n_treated_on_support"] == 2).all()
+
+
+def test_common_support_minmax_and_window():
+    t = np.array([1, 1, 1, 0, 0, 0, 0])
+    p = np.r_[T_SCORES, 0.70, C_SCORES]  # 0.70 is above the largest control score 0.625
+    w = psm.matching_weights(t, p, method="kernel", bandwidth=H)
+    assert list(w.on_support) == [True, True, False] and w.n_off_support == 1
+    assert w.matrix[2].sum() == 0 and w.control_weights.sum() == pytest.approx(1.0)
+    # without the min/max rule 0.70 is matched to 0.625, but a tiny bandwidth leaves it alone
+    assert psm.matching_weights(t, p, method="kernel", bandwidth=H, support="none").on_support.all()
+    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.05, support="none")
+    assert list(w.on_support) == [True, False, False]
+    # trimming drops treated and controls outside [lo, hi]; min/max then applies to the kept controls
+    w = psm.matching_weights(t, p, method="ipw", trim=(0.3, 0.6), support="none")
+    assert list(w.on_support) == [True, True, False] and w.control_weights[[0, 3]].sum() == 0
+    w = psm.matching_weights(t, p, method="ipw", trim=(0.3, 0.6))
+    assert list(w.on_support) == [True, False, False]  # 0.5625 > largest kept control 0.46875
+
+
+def test_ridge_falls_back_to_kernel_when_window_scores_are_tied():
+    # window holds two controls with the treated unit's own score: S = 0 and d = 0 (0/0 without the rule)
+    t = np.array([1, 0, 0, 0])
+    p = np.array([0.32, 0.32, 0.32, 0.60])
+    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.1)
+    np.testing.assert_allclose(w.matrix, [[0.5, 0.5, 0.0]])
+    fast = psm._weights_arrays(p[:1], p[1:], None, None, np.array([0]), np.arange(1, 4), "ridge",
+                               "epanechnikov", 0.1, 5 / 16, "minmax", None, keep_matrix=False)
+    np.testing.assert_allclose(fast.control_weights, [0.5, 0.5, 0.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# Exact matching
+# ----------------------------------------------------------------------------------------------
+
+def test_exact_matching_never_pairs_across_cells():
+    rng = np.random.default_rng(11)
+    n = 600
+    cells = rng.choice(["Faxe", "Odder", "Thisted", "Egedal"], n)
+    t = (rng.random(n) < 0.25).astype(int)
+    t[cells == "Egedal"] = 1  # a municipality with treated but no controls
+    p = np.clip(rng.beta(2, 5, n) + 0.1 * t, 0.01, 0.99)
+    for method in ("kernel", "ridge"):
+        w = psm.matching_weights(t, p, method=method, bandwidth=0.08, cells=cells)
+        c1, c0 = cells[t == 1], cells[t == 0]
+        across = c1[:, None] != c0[None, :]
+        assert np.all(w.matrix[across] == 0)
+        assert not w.on_support[c1 == "Egedal"].any()
+        # each cell's controls carry that cell's share of the on-support treated
+        for c in ("Faxe", "Odder", "Thisted"):
+            share = np.sum(w.on_support & (c1 == c)) / w.n_on_support
+            assert w.control_weights[c0 == c].sum() == pytest.approx(share, abs=1e-12)
+    wi = psm.matching_weights(t, p, method="ipw", cells=cells)
+    assert not wi.on_support[c1 == "Egedal"].any()
+
+
+def test_prefix_sum_path_equals_dense_matrix():
+    """The bootstrap's O(n log n) control weights agree with the dense n1 x n0 matrix."""
+    rng = np.random.default_rng(2)
+    n = 900
+    t = (rng.random(n) < 0.2).astype(int)
+    p = np.clip(rng.beta(1.5, 6, n) + 0.15 * t, 0.001, 0.999)
+    p[:40] = p[40:80]  # ties
+    cells = rng.integers(0, 5, n)
+    ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    for method in ("kernel", "ridge"):
+        for kernel in psm.KERNELS:
+            for cc in (None, cells):
+                for h in (0.004, 0.03, 0.3):
+                    r = psm.DEFAULT_RIDGE[kernel] if method == "ridge" else None
+                    args = (p[ti], p[ci], None if cc is None else cc[ti], None if cc is None else cc[ci],
+                            ti, ci, method, kernel, h, r, "minmax", None)
+                    dense = psm._weights_arrays(*args, keep_matrix=True)
+                    fast = psm._weights_arrays(*args, keep_matrix=False)
+                    assert (dense.on_support == fast.on_support).all()
+                    np.testing.assert_allclose(fast.control_weights, dense.control_weights, rtol=0, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------------------------
+# Bandwidth
+# ----------------------------------------------------------------------------------------------
+
+def test_grid_search_finds_minimiser_of_toy_criterion():
+    res = psm.grid_search(lambda h: (h - 0.035) ** 2 + 1.0)
+    assert res.bandwidth == pytest.approx(0.035)
+    assert res.criterion.min() == pytest.approx(1.0) and not res.at_boundary
+    assert list(res.to_frame().columns) == ["bandwidth", "criterion"]
+    res = psm.grid_search(lambda h: -h, grid=[0.3, 0.1, 0.2])
+    assert res.bandwidth == 0.3 and res.at_boundary and list(res.grid) == [0.1, 0.2, 0.3]
+    with pytest.raises(ValueError):
+        psm.grid_search(lambda h: float("inf"), grid=[0.1])
+
+
+def _brute_loo(p, y, cells, h, method, kernel):
+    """Leave-one-out predictions of each control from the other controls, one at a time."""
+    r = psm.DEFAULT_RIDGE[kernel]
+    c = psm.KERNEL_HEIGHT[kernel]
+    errs = []
+    for j in range(len(p)):
+        others = [k for k in range(len(p)) if k != j and abs(p[k] - p[j]) < h
+                  and (cells is None or cells[k] == cells[j])]
+        if not others:
+            continue
+        K = np.array([c * (1 - ((p[k] - p[j]) / h) ** 2) if kernel == "epanechnikov" else c for k in others])
+        pk, yk = p[others], y[others]
+        W = K.sum()
+        pred = K @ yk / W
+        if method == "ridge":
+            P = K @ pk / W
+            S = K @ (pk - P) ** 2
+            d = p[j] - P
+            if S > psm.RIDGE_ZERO_VARIANCE * W * h * h:
+                pred += (K * (pk - P)) @ yk * d / (S + r * h * abs(d))
+        errs.append((y[j] - pred) ** 2)
+    return np.mean(errs) * len(p) / len(errs)
+
+
+@pytest.mark.parametrize("method", ["kernel", "ridge"])
+@pytest.mark.parametrize("kernel", psm.KERNELS)
+def test_loo_cv_criterion_against_brute_force(method, kernel):
+    rng = np.random.default_rng(7)
+    p = rng.beta(1.5, 6, 150)
+    y = np.sin(6 * p) + rng.normal(0, 0.2, 150)
+    cells = rng.integers(0, 3, 150)
+    for cc in (None, cells):
+        crit = psm.loo_cv_criterion(p, y, control_cells=cc, method=method, kernel=kernel)
+        for h in (0.01, 0.05, 0.3):
+            assert crit(h) == pytest.approx(_brute_loo(p, y, cc, h, method, kernel), rel=1e-9)
+
+
+def test_cv_bandwidth_is_interior_for_a_curved_outcome():
+    rng = np.random.default_rng(8)
+    n = 1500
+    t = (rng.random(n) < 0.2).astype(int)
+    p = rng.beta(2, 6, n)
+    y = np.sin(10 * p) + rng.normal(0, 0.3, n)
+    res = psm.cv_bandwidth(t, p, y, method="kernel")
+    assert not res.at_boundary and 0.005 < res.bandwidth < 0.25
+    assert res.criterion[np.searchsorted(res.grid, res.bandwidth)] == res.criterion.min()
+
+
+# ----------------------------------------------------------------------------------------------
+# Propensity score
+# ----------------------------------------------------------------------------------------------
+
+def _selection_data(n, rng, tau=0.05):
+    x1 = rng.normal(size=n)
+    x2 = (rng.random(n) < 0.4).astype(float)
+    cells = rng.choice(["a", "b", "c"], n)
+    eta = -1.7 + 0.9 * x1 + 0.6 * x2 + 0.4 * (cells == "b")
+    t = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    mu = 0.15 + 0.10 * x1 + 0.05 * x1 ** 2 + 0.08 * x2 + 0.05 * (cells == "b")
+    Y = np.column_stack([mu + tau * t + rng.normal(0, s, n) for s in (0.1, 0.2)])
+    return t, pd.DataFrame({"x1": x1, "x2": x2, "b": (cells == "b").astype(float)}), Y, cells
+
+
+def test_fit_propensity_table_and_refits_match_statsmodels():
+    rng = np.random.default_rng(3)
+    t, X, _, _ = _selection_data(1500, rng)
+    X = X.assign(constant_col=1.0)
+    for link, model in (("logit", sm.Logit), ("probit", sm.Probit)):
+        ps = psm.fit_propensity(t, X, link=link)
+        assert ps.dropped_columns == ("constant_col",)
+        assert list(ps.coefficients["term"]) == ["x1", "x2", "b", "const"]
+        ref = model(t, sm.add_constant(X[["x1", "x2", "b"]], prepend=False)).fit(disp=0)
+        np.testing.assert_allclose(ps.coefficients["coef"], ref.params, rtol=1e-6)
+        np.testing.assert_allclose(ps.coefficients["se"], ref.bse, rtol=1e-5)
+        np.testing.assert_allclose(ps.score, ref.predict(), rtol=1e-6)
+        assert ps.pseudo_r2 == pytest.approx(ref.prsquared) and ps.converged
+        # the bootstrap's numpy Newton lands on the same maximum from a cold start
+        beta = psm._refit_params(ps.design, t.astype(float), link, np.zeros(4), maxiter=100)
+        np.testing.assert_allclose(beta, ps.params, atol=1e-7)
+    with pytest.raises(ValueError, match="rank deficient"):
+        psm.fit_propensity(t, X.assign(x3=2 * X["x1"]))
+    with pytest.raises(ValueError, match="missing"):
+        psm.fit_propensity(t, X.assign(x1=np.where(np.arange(len(t)) == 0, np.nan, X["x1"])))
+
+
+# ----------------------------------------------------------------------------------------------
+# Recovery of a known effect, bootstrap
+# ----------------------------------------------------------------------------------------------
+
+SPECS = {
+    "ridge": psm.MatchingSpec("ridge"),
+    "ridge_exact": psm.MatchingSpec("ridge", exact=True),
+    "kernel": psm.MatchingSpec("kernel"),
+    "kernel_exact": psm.MatchingSpec("kernel", exact=True),
+    "ipw": psm.MatchingSpec("ipw"),
+    "ridge_probit": psm.MatchingSpec("ridge", link="probit"),
+    "ridge_uniform": psm.MatchingSpec("ridge", kernel="uniform"),
+    "kernel_uniform": psm.MatchingSpec("kernel", kernel="uniform", bandwidth=0.05),
+}
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    rng = np.random.default_rng(2024)
+    return _selection_data(3000, rng)
+
+
+@pytest.fixture(scope="module")
+def estimated(simulated):
+    t, X, Y, cells = simulated
+    return psm.estimate_att(t, X, pd.DataFrame(Y, columns=["y_a", "y_b"]), SPECS, cells=cells,
+                            cv_outcome=Y[:, 0], n_boot=60, seed=1, keep_replicates=True)
+
+
+def test_each_estimator_recovers_a_known_effect(simulated, estimated):
+    t, X, Y, cells = simulated
+    f = estimated.frame
+    assert set(f["spec"]) == set(SPECS) and list(f.columns) == list(psm.RESULT_COLUMNS)
+    assert (np.abs(f["att"] - 0.05) < 3.5 * f["se"]).all(), f[["spec", "column", "att", "se"]]
+    # the comparison is not trivial: the raw difference is far off
+    naive = Y[t == 1, 0].mean() - Y[t == 0, 0].mean()
+    se_main = f.loc[(f["spec"] == "ridge") & (f["column"] == "y_a"), "se"].item()
+    assert abs(naive - 0.05) > 6 * se_main
+    np.testing.assert_allclose(f["treated_mean"] - f["control_mean"], f["att"], atol=1e-15)
+    assert f.loc[f["spec"] == "ipw", "bandwidth"].isna().all()
+    assert (f.loc[f["spec"] == "kernel_uniform", "bandwidth"] == 0.05).all()
+    assert set(estimated.cv) == {"ridge", "ridge_exact", "kernel", "kernel_exact", "ridge_probit",
+                                 "ridge_uniform"}
+    assert set(estimated.scores) == {"logit", "probit"}
+
+
+def test_point_estimate_matches_att_with_the_fitted_score(simulated, estimated):
+    t, X, Y, cells = simulated
+    ps = estimated.scores["logit"]
+    for name in ("ridge", "kernel_exact"):
+        s = SPECS[name]
+        direct = psm.att(t, ps.score, Y, method=s.method, bandwidth=estimated.bandwidths[name],
+                         cells=cells if s.exact else None)
+        row = estimated.frame[estimated.frame["spec"] == name]
+        np.testing.assert_allclose(row["att"], direct.att, atol=1e-12)
+        np.testing.assert_allclose(row["control_mean"], direct.control_mean, atol=1e-12)
+
+
+def test_bootstrap_is_reproducible_and_reestimates_the_score(simulated, monkeypatch):
+    t, X, Y, cells = simulated
+    specs = {"r": psm.MatchingSpec("ridge", bandwidth=0.05), "p": psm.MatchingSpec("ipw", link="probit")}
+    a = psm.estimate_att(t, X, Y, specs, n_boot=15, seed=42)
+    b = psm.estimate_att(t, X, Y, specs, n_boot=15, seed=42)
+    c = psm.estimate_att(t, X, Y, specs, n_boot=15, seed=43)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert not np.allclose(a.frame["se"], c.frame["se"])
+    calls = []
+    original = psm._refit_params
+    monkeypatch.setattr(psm, "_refit_params", lambda *args, **kw: calls.append(args[2]) or original(*args, **kw))
+    psm.estimate_att(t, X, Y, specs, n_boot=7, seed=42)
+    assert sorted(calls) == ["logit"] * 7 + ["probit"] * 7  # one refit per link and replication
+
+
+def test_bootstrap_se_matches_monte_carlo_sd():
+    """The bootstrap SE is close to the sampling SD of the estimator (150 simulated samples;
+    bootstrap SEs averaged over 10 of them). Resampling only the controls would give ~0.65."""
+    rng = np.random.default_rng(99)
+    spec = {"r": psm.MatchingSpec("ridge", bandwidth=0.06)}
+    draws, ses = [], []
+    for s in range(150):
+        t, X, Y, _ = _selection_data(800, rng)
+        res = psm.estimate_att(t, X, Y[:, :1], spec, n_boot=100 if s < 10 else 0, seed=s)
+        draws.append(res.frame["att"].item())
+        if s < 10:
+            ses.append(res.frame["se"].item())
+    ratio = np.mean(ses) / np.std(draws, ddof=1)
+    assert 0.8 < ratio < 1.25, ratio
+
+
+def test_inference_columns_use_the_normal_approximation(estimated):
+    f = estimated.frame
+    np.testing.assert_allclose(f["z"], f["att"] / f["se"])
+    np.testing.assert_allclose(f["ci_low"], f["att"] - 1.959963984540054 * f["se"])
+    np.testing.assert_allclose(f["ci_high"], f["att"] + 1.959963984540054 * f["se"])
+    from scipy import stats
+    np.testing.assert_allclose(f["p_value"], 2 * stats.norm.sf(np.abs(f["z"])))
+    R = estimated.replicates["ridge"]
+    assert R.shape == (60, 2)
+    np.testing.assert_allclose(f.loc[f["spec"] == "ridge", "se"], R.std(axis=0, ddof=1))
+
+
+# ----------------------------------------------------------------------------------------------
+# Over time, by group
+# ----------------------------------------------------------------------------------------------
+
+def test_cumulative_means():
+    M = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, np.nan]])
+    np.testing.assert_allclose(psm.cumulative_means(M), [[1, 0.5, 2 / 3], [0, 0.5, np.nan]])
+    df = psm.cumulative_means(pd.DataFrame(M, columns=["m0", "m1", "m2"]))
+    assert list(df.columns) == ["m0", "m1", "m2"]
+
+
+def test_effects_over_time_reestimates_on_each_followup_sample(simulated):
+    t, X, Y, cells = simulated
+    n = len(t)
+    rng = np.random.default_rng(4)
+    weeks = np.column_stack([Y[:, 0] + 0.01 * k for k in range(4)])
+    censored = rng.random(n) < 0.2
+    weeks[censored, 3] = np.nan  # the last period is observed for fewer persons
+    specs = {"1": psm.MatchingSpec("ridge", bandwidth=0.05), "2": psm.MatchingSpec("ridge", bandwidth=0.05,
+                                                                                  exact=True)}
+    f = psm.effects_over_time(t, X, weeks, specs, periods=[0, 1, 2, 3], cells=cells, n_boot=10, seed=3)
+    assert list(f.columns) == ["spec", "week", "att", "se", "ci_low", "ci_high", "p_value", "control_level",
+                               "treated_level", "n_obs", "n_treated_on_support", "bandwidth"]
+    assert list(f["spec"]) == ["1"] * 4 + ["2"] * 4 and list(f["week"]) == [0, 1, 2, 3] * 2
+    assert list(f.loc[f["spec"] == "1", "n_obs"]) == [n, n, n, n - censored.sum()]
+    # a constant shift of the outcome leaves the ATT unchanged on the same sample
+    a = f.loc[f["spec"] == "1", "att"].to_numpy()
+    assert a[1] == pytest.approx(a[0]) and a[2] == pytest.approx(a[0])
+    lvl = f.loc[f["spec"] == "1", "control_level"].to_numpy()
+    assert lvl[1] - lvl[0] == pytest.approx(0.01)
+
+
+def test_estimate_by_group_rescores_within_groups(simulated):
+    t, X, Y, cells = simulated
+    groups = np.where(X["x2"] == 1, "mand", "kvinde")
+    specs = {"1": psm.MatchingSpec("ridge", bandwidth=0.06)}
+    res = psm.estimate_by_group(t, X, Y, specs, groups, n_boot=5, seed=1)
+    assert list(res) == ["kvinde", "mand"]
+    for level, r in res.items():
+        m = groups == level
+        assert len(r.index) == m.sum() and (np.flatnonzero(m) == r.index).all()
+        assert "x2" in r.scores["logit"].dropped_columns  # constant within the subgroup
+        direct = psm.estimate_att(t[m], X[m].reset_index(drop=True), Y[m], specs, n_boot=0)
+        np.testing.assert_allclose(r.frame["att"], direct.frame["att"])
+    stacked = psm.frame_by_group(res, name="gender")
+    assert list(stacked.columns[:2]) == ["gender", "spec"] and len(stacked) == 4
+    w = psm.unit_weights_by_group(res, "1", len(t))
+    for level in res:
+        m = groups == level
+        assert w[m & (t == 1)].sum() == pytest.approx(1) and w[m & (t == 0)].sum() == pytest.approx(1)
+
+
+def test_spec_validation():
+    with pytest.raises(ValueError):
+        psm.MatchingSpec("nearest")
+    with pytest.raises(ValueError):
+        psm.MatchingSpec("ridge", bandwidth=-1)
+    with pytest.raises(ValueError, match="cells"):
+        psm.estimate_att([1, 0, 0, 1], pd.DataFrame({"x": [1.0, 2, 3, 5]}), [1.0, 2, 3, 4],
+                         psm.MatchingSpec("kernel", bandwidth=1.0, exact=True), n_boot=0)
+    with pytest.raises(ValueError, match="cv_outcome"):
+        psm.estimate_att([1, 0, 0, 1], pd.DataFrame({"x": [1.0, 2, 3, 5]}), [1.0, 2, 3, 4],
+                         psm.MatchingSpec("kernel"), n_boot=0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Balance
+# ----------------------------------------------------------------------------------------------
+
+def test_standardised_differences_by_hand():
+    X = pd.DataFrame({"x": [1.0, 3.0, 0.0, 2.0, 4.0]})
+    t = np.array([1, 1, 0, 0, 0])
+    w = np.array([0.5, 0.5, 0.0, 0.25, 0.75])
+    f = standardised_differences(X, t, {"matched": w})
+    assert list(f.columns) == ["group", "variable", "stage", "mean_treated", "mean_control", "var_treated",
+                               "var_control", "std_diff", "var_ratio"]
+    before, after = f.iloc[0], f.iloc[1]
+    v1, v0 = 2.0, 4.0  # sample variances (ddof=1) of (1, 3) and (0, 2, 4)
+    assert before["std_diff"] == pytest.approx(100 * (2 - 2) / np.sqrt((v1 + v0) / 2))
+    assert before["var_ratio"] == pytest.approx(v1 / v0)
+    m_c = 0.25 * 2 + 0.75 * 4
+    v_c = (0.25 * (2 - m_c) ** 2 + 0.75 * (4 - m_c) ** 2) / (1 - 0.25 ** 2 - 0.75 ** 2)
+    assert after["mean_control"] == pytest.approx(3.5)
+    assert after["std_diff"] == pytest.approx(100 * (2 - 3.5) / np.sqrt(3.0))  # unmatched variances
+    assert after["var_ratio"] == pytest.approx(2.0 / v_c)
+
+
+def test_standardised_differences_by_group_renormalise_weights(simulated):
+    t, X, Y, cells = simulated
+    w = psm.matching_weights(t, psm.fit_propensity(t, X).score, method="ridge", bandwidth=0.05)
+    f = standardised_differences(X, t, {"ridge": w.unit_weights(len(t))}, groups=cells)
+    assert set(f["group"]) == {"a", "b", "c"} and set(f["stage"]) == {"before", "ridge"}
+    # within a group, the "b" dummy is constant: no scale, NaN
+    assert f.loc[f["variable"] == "b", "std_diff"].isna().all()
+    pooled = standardised_differences(X, t, {"ridge": w.unit_weights(len(t))})
+    s = balance_summary(pooled, variables=["x1", "x2"])
+    before = s.loc[s["stage"] == "before", "mean_abs_std_diff"].item()
+    after = s.loc[s["stage"] == "ridge", "mean_abs_std_diff"].item()
+    assert before > 20 and after < 5  # matching removes the selection on x1, x2
