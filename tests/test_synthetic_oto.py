@@ -119,6 +119,96 @@ def test_true_effects_are_the_published_itt(data):
     assert set(oto.ITT_SPECS) == set(oto.TRUE_ITT)
 
 
+def test_participation_truth_and_bloom_target(data):
+    keys = set(oto.TRUE_ITT)
+    assert set(oto.ACCEPT_SHARE) == set(oto.TRUE_PARTICIPATION) == set(oto.BLOOM_TARGET) == keys
+    for k in keys:
+        # ITT = accepting share x effect on the accepting units (no effect on decliners)
+        assert oto.ACCEPT_SHARE[k] * oto.TRUE_PARTICIPATION[k] == pytest.approx(oto.TRUE_ITT[k])
+        assert oto.BLOOM_TARGET[k] == pytest.approx(oto.TRUE_ITT[k] * 132 / 62)
+        gap = oto.BLOOM_TARGET[k] / oto.TRUE_PARTICIPATION[k] - 1
+        if oto.ITT_SPECS[k]["unit"] == "family":
+            assert oto.ACCEPT_SHARE[k] == pytest.approx(62 / 132) and gap == pytest.approx(0)
+        else:   # accepting families are larger: Bloom with the family share overstates by 1-5 %
+            assert 0.01 < gap < 0.05, k
+        for name, table in (("true_participation", oto.TRUE_PARTICIPATION), ("accept_share", oto.ACCEPT_SHARE),
+                            ("bloom_target", oto.BLOOM_TARGET)):
+            assert data.meta[name][k] == pytest.approx(table[k])
+    assert oto.TRUE_PARTICIPATION["exp_total_out"] == pytest.approx(
+        oto.TRUE_PARTICIPATION["exp_social_out"] + oto.TRUE_PARTICIPATION["exp_employ_out"])
+    assert "accepting families only" in data.meta["effect_on"]
+
+
+def test_accept_share_constants_match_the_design():
+    sim = oto.accepting_shares(draws=1000, first_seed=50_001)
+    for k, row in sim.iterrows():
+        assert abs(row["share"] - oto.ACCEPT_SHARE[k]) <= 4 * row["mc_se"] + 5e-5, k
+
+
+ZERO = {k: 0.0 for k in oto.TRUE_ITT}
+PERSON_OUTCOMES = [k for k, v in oto.ITT_SPECS.items() if v["unit"] == "person"]
+
+
+def test_declining_has_no_effect():
+    """Bloom's assumption holds exactly: the same draw without effects differs only in the
+    outcomes of members of accepting families (decliners and controls are untouched)."""
+    for seed in (oto.DEFAULT_SEED, 3):
+        d1, d0 = oto.generate(seed), oto.generate(seed, effects=ZERO)
+        p1, p0 = d1.persons, d0.persons
+        acc = p1["accept"] == 1
+        pd.testing.assert_frame_equal(p1[~acc], p0[~acc])
+        for k in PERSON_OUTCOMES:
+            assert not p1.loc[acc, k].equals(p0.loc[acc, k]), k
+        f1, f0 = oto.family_frame(d1), oto.family_frame(d0)
+        fa = f1["accept"] == 1
+        pd.testing.assert_frame_equal(f1[~fa], f0[~fa])
+        for k in ("notif_out", "exp_social_out", "exp_employ_out", "exp_total_out"):
+            assert not f1.loc[fa, k].equals(f0.loc[fa, k]), k
+        cols = [c for c in d1.families.columns if c != "notif_out"]
+        pd.testing.assert_frame_equal(d1.families[cols], d0.families[cols])
+        pd.testing.assert_frame_equal(d1.support_status, d0.support_status)
+
+
+def test_realised_effects_average_to_the_truth():
+    """Y(with effects) - Y(without), same draw: its mean over the accepting units of each
+    sample averages to TRUE_PARTICIPATION, its mean over offered units to TRUE_ITT."""
+    att, itt = {k: [] for k in PERSON_OUTCOMES + ["notif_out"]}, {k: [] for k in PERSON_OUTCOMES + ["notif_out"]}
+    for seed in range(1, 31):
+        d1, d0 = oto.generate(seed), oto.generate(seed, effects=ZERO)
+        for y1, y0, keys in ((d1.persons, d0.persons, PERSON_OUTCOMES), (d1.families, d0.families, ["notif_out"])):
+            for k in keys:
+                obs = y1[k].notna()
+                diff = (y1[k] - y0[k])[obs].astype(float)
+                acc, off = (y1["accept"] == 1)[obs], (y1["offer"] == 1)[obs]
+                att[k].append(diff[acc].mean())
+                itt[k].append(diff[off].mean())
+    for k in att:
+        for values, truth in ((att[k], oto.TRUE_PARTICIPATION[k]), (itt[k], oto.TRUE_ITT[k])):
+            x = np.asarray(values)
+            se = x.std(ddof=1) / np.sqrt(len(x))
+            assert abs(x.mean() - truth) <= 4 * se + 0.01 * abs(truth), (k, x.mean(), truth)
+    # shift effects are exact for every accepting unit (up to the 2-decimal rounding)
+    assert np.allclose(att["exam_grade"], oto.TRUE_PARTICIPATION["exam_grade"], atol=0.006)
+    assert np.allclose(att["trivsel"], oto.TRUE_PARTICIPATION["trivsel"], atol=0.006)
+
+
+def test_shift_effects_must_stay_within_the_shrunk_range():
+    with pytest.raises(ValueError, match="exam_grade"):
+        oto.generate(1, effects={"exam_grade": 2 * oto.TRUE_PARTICIPATION["exam_grade"]})
+    with pytest.raises(ValueError, match="trivsel"):
+        oto.generate(1, effects={"trivsel": -oto.TRUE_PARTICIPATION["trivsel"]})
+
+
+def test_default_seed_has_the_published_signs(data):
+    dist, signs = oto.seed_distance(data)
+    assert signs and dist < 20
+
+
+@pytest.mark.slow
+def test_default_seed_follows_the_documented_rule():
+    assert oto.choose_seed(range(1, 401)) == oto.DEFAULT_SEED
+
+
 def test_write_is_byte_identical_and_seed_dependent(tmp_path, written):
     again = tmp_path / "again"
     other = tmp_path / "other"
