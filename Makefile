@@ -23,6 +23,7 @@ test-slow: $(STAMP)
 
 data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.oto --out data/synthetic/oto
+	$(BIN)/python -m analysis.synthetic.bot --out data/synthetic/bot
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py
