@@ -445,6 +445,74 @@ def test_estimate_by_group_rescores_within_groups(simulated):
         assert w[m & (t == 1)].sum() == pytest.approx(1) and w[m & (t == 0)].sum() == pytest.approx(1)
 
 
+
+def _sample_tasks(seed=7):
+    """Tiny tasks of every kind: a subgroup, the whole sample with a cv bandwidth and two links,
+    and an over-time task with censored follow-up."""
+    rng = np.random.default_rng(seed)
+    t, X, Y, cells = _selection_data(400, rng)
+    n = len(t)
+    Yf = pd.DataFrame(Y, columns=["y_a", "y_b"])
+    weeks = np.column_stack([Y[:, 0] + 0.01 * k for k in range(3)])
+    weeks[rng.random(n) < 0.2, 2] = np.nan
+    specs = {"1": psm.MatchingSpec("ridge", bandwidth=0.08),
+             "2": psm.MatchingSpec("kernel", exact=True, bandwidth=0.08),
+             "p": psm.MatchingSpec("ridge", link="probit", bandwidth="cv",
+                                   grid=np.array([0.05, 0.1, 0.2]))}
+    seeds = np.random.SeedSequence(11).spawn(3)
+    return t, [
+        psm.SampleTask("men", np.flatnonzero(X["x2"] == 1), t, X, Yf, {"1": specs["1"]}, seed=seeds[0]),
+        psm.SampleTask(("all", "x"), np.arange(n), t, X, Yf, specs, cells=cells, cv_outcome=Y[:, 0],
+                       seed=seeds[1]),
+        psm.SampleTask("weeks", np.arange(n), t, X, weeks, {"1": specs["1"]}, seed=seeds[2], over_time=True,
+                       periods=[0, 1, 2], period_name="uge"),
+    ]
+
+
+def _frame(result):
+    return result.frame if isinstance(result, psm.PSMResult) else result
+
+
+def test_estimate_samples_does_not_depend_on_workers_or_order():
+    t, tasks = _sample_tasks()
+    serial = psm.estimate_samples(tasks, n_boot=8, workers=1)
+    parallel = psm.estimate_samples(tasks, n_boot=8, workers=2)
+    again = psm.estimate_samples(tasks[::-1], n_boot=8, workers=1)  # SeedSequences are not used up
+    assert list(serial) == list(parallel) == ["men", ("all", "x"), "weeks"]
+    for key in serial:
+        pd.testing.assert_frame_equal(_frame(serial[key]), _frame(parallel[key]), check_exact=True)
+        pd.testing.assert_frame_equal(_frame(serial[key]), _frame(again[key]), check_exact=True)
+    assert serial["men"].frame["se"].notna().all() and serial["men"].frame["n_boot"].eq(8).all()
+    assert set(serial["weeks"]["uge"]) == {0, 1, 2}
+    # each task is the plain estimation on its rows with its own seed
+    men = tasks[0]
+    direct = psm.estimate_att(t[men.rows], men.covariates.iloc[men.rows].reset_index(drop=True),
+                              men.outcomes.iloc[men.rows].reset_index(drop=True), men.specs, n_boot=8,
+                              seed=np.random.SeedSequence(11).spawn(3)[0])
+    pd.testing.assert_frame_equal(serial["men"].frame, direct.frame, check_exact=True)
+    with pytest.raises(ValueError, match="unique"):
+        psm.estimate_samples([tasks[0], tasks[0]], n_boot=2, workers=1)
+
+
+def test_estimate_samples_strips_weight_matrices():
+    t, tasks = _sample_tasks()
+    out = psm.estimate_samples(tasks[:2], n_boot=2, workers=2)
+    for task in tasks[:2]:
+        res = out[task.key]
+        assert isinstance(res, psm.PSMResult)
+        np.testing.assert_array_equal(res.index, task.rows)  # rows of the caller's arrays
+        assert res.replicates is None
+        for w in res.weights.values():
+            assert w.matrix is None and len(w.control_weights) == w.n_controls
+        for sc in res.scores.values():
+            assert sc.model is None and sc.design.size == 0 and len(sc.score) == len(task.rows)
+        w = res.unit_weights("1", len(t))  # still usable for balance on the caller's rows
+        assert w[task.rows][t[task.rows] == 1].sum() == pytest.approx(1)
+        assert w[np.setdiff1d(np.arange(len(t)), task.rows)].sum() == 0
+    assert out[("all", "x")].cv["p"].bandwidth in (0.05, 0.1, 0.2)
+    assert set(out[("all", "x")].scores) == {"logit", "probit"}
+
+
 def test_spec_validation():
     with pytest.raises(ValueError):
         psm.MatchingSpec("nearest")
