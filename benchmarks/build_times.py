@@ -2,6 +2,11 @@
 
 Usage: .venv/bin/python benchmarks/build_times.py [SLUG...]
 
+For each report it also prints the slowest cells and the share of the build
+spent in cells that run a bootstrap (cells whose code calls ``estimate_samples``,
+``estimate_att`` or ``effects_over_time``, or names ``n_boot``). Target for BOT:
+HTML and PDF in under 90 s on a 2-core machine.
+
 Builds into a temporary copy of the output folder so the published site is not
 touched. "Cold" is the first build in a fresh process tree (new kernel, empty
 caches); the rebuild repeats it with the same inputs. evalreport has no build
@@ -22,6 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from evalreport.build import BuildOptions, build_report  # noqa: E402
 from evalreport.config import load_project  # noqa: E402
+from evalreport.qmd import read_qmd  # noqa: E402
+
+BOOTSTRAP_MARKERS = ("estimate_samples", "estimate_att", "effects_over_time", "n_boot")
 
 
 def main(slugs: list[str]) -> None:
@@ -35,9 +43,20 @@ def main(slugs: list[str]) -> None:
                 total = time.perf_counter() - start
                 stages = ", ".join(f"{k} {v:.1f} s" for k, v in result.timings.items())
                 print(f"{slug:8s} {label:26s} total {total:6.1f} s   ({stages}; {result.pages} sider)")
+                if label == "cold":
+                    report_cells(project, slug, result, total)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: build process {peak:.0f} MB, largest kernel {kids:.0f} MB")
+
+
+def report_cells(project, slug, result, total: float) -> None:
+    sources = {c.number: c.source for c in read_qmd(project.report_path(slug)).cells}
+    boot = sum(secs for number, _, _, secs in result.cells
+               if any(m in sources.get(number, "") for m in BOOTSTRAP_MARKERS))
+    for number, line, label, secs in sorted(result.cells, key=lambda c: -c[3])[:3]:
+        print(f"{'':8s}   cell {number:3d} (line {line:4d}{', ' + label if label else ''}): {secs:6.1f} s")
+    print(f"{'':8s}   bootstrap cells: {boot:.1f} s = {100 * boot / total:.0f} % of the build")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ class BuildResult:
     pages: int | None
     timings: dict
     warnings: list[str] = field(default_factory=list)
+    cells: list = field(default_factory=list)   # (cell number, .qmd line, label, seconds)
 
 
 @dataclass
@@ -114,6 +115,7 @@ class Progress:
 
     def __init__(self, slug: str, quiet: bool):
         self.slug, self.quiet, self.timings = slug, quiet, {}
+        self.cells: list[tuple[int, int, str | None, float]] = []   # number, line, label, seconds
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -189,6 +191,11 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         if engine == "builtin":
             with progress.stage("execute"), watch.watching():
                 result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir)
+            progress.cells = [(c.number, c.line, c.label, result.seconds[c.number])
+                              for c in doc.cells if c.number in result.seconds]
+            if progress.cells:
+                number, line, _, secs = max(progress.cells, key=lambda c: c[3])
+                progress.say(f"langsomste celle: nr. {number} (linje {line}), {secs:.1f} s")
             table_cells = _tables_of_cells(doc, result)
             with progress.stage("html"):
                 md = to_pandoc_markdown(doc, result, stage / "figures")
@@ -276,7 +283,8 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
     pdf = staged.pdf
     return BuildResult(slug, version, folder,
                        folder / "index.html" if (folder / "index.html").exists() else None,
-                       folder / pdf.name if pdf else None, staged.pages, progress.timings, warnings)
+                       folder / pdf.name if pdf else None, staged.pages, progress.timings, warnings,
+                       progress.cells)
 
 
 def published_changes(published: Path, candidate: Path) -> list[str]:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def __evalreport_inline__(exprs, ns):
 class ExecutionResult:
     outputs: dict[int, list] = field(default_factory=dict)       # cell number -> nbformat outputs
     inline: dict[int, list[str]] = field(default_factory=dict)   # id of Markdown block -> values
+    seconds: dict[int, float] = field(default_factory=dict)      # cell number -> execution time
 
 
 def parameters_source(params: dict) -> str:
@@ -122,12 +124,14 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
         with client.setup_kernel(env=env):
             for index, (kind, ref) in enumerate(plan):
                 cell = nb.cells[index]
+                start = time.perf_counter()
                 try:
                     client.execute_cell(cell, index)
                 except CellExecutionError as exc:
                     raise _describe_failure(report, doc, kind, ref, exc) from None
                 if kind == "cell":
                     result.outputs[ref.number] = cell.outputs
+                    result.seconds[ref.number] = time.perf_counter() - start
                 elif kind == "inline":
                     result.inline[id(ref)] = _inline_values(cell.outputs)
     finally:
