@@ -19,7 +19,6 @@ _SVG_HEADER = re.compile(r"^.*?(<svg\b)", re.S)
 def tex_to_svg(tex: str, display: bool = False, size: float = 12.0) -> str:
     import matplotlib
     matplotlib.use("Agg", force=False)
-    from matplotlib import mathtext  # noqa: F401  (imports the parser)
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import math_to_image
 

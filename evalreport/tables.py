@@ -778,10 +778,6 @@ def count_table(
     raw export has ``<key>.low``, ``<key>.high`` and ``<key>.suppressed``.
     Index = row labels, columns = printed column labels (``spanners`` maps a
     spanner label to column labels)."""
-    try:  # the real class, when the analysis package provides it
-        from analysis.disclosure import Count  # noqa: F401
-    except ImportError:
-        pass
     names = [str(c) for c in counts.columns]
     keys = [f"c{i + 1}" for i in range(len(names))]
     display = pd.DataFrame(

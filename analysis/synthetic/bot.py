@@ -143,7 +143,6 @@ CLI: ``python -m analysis.synthetic.bot --out data/synthetic/bot [--seed N]``.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -151,6 +150,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
+
+from analysis.synthetic.files import FileLayout, csv_text, finalize, read_files, write_files
 
 GENERATOR_VERSION = "1.0.0"
 #: Default seed: the year of the report, fixed before looking at any draw and not selected among
@@ -571,6 +572,9 @@ DECIMALS: dict[str, dict[str, int]] = {stem: {c[0]: c[2] for c in cols if c[2] i
 SORT_KEYS = {"persons": ["person_id"], "municipalities": ["kommune_kode"], "weekly_states": ["person_id"],
              "monthly_hours": ["person_id"], "monthly_sector": ["person_id"],
              "context_unemployment": ["area", "year"], "context_employment": ["sex", "origin", "year"]}
+LAYOUTS: dict[str, FileLayout] = {stem: FileLayout(SCHEMA[stem], frozenset(NULLABLE[stem]),
+                                                  DECIMALS[stem], tuple(SORT_KEYS[stem]))
+                                   for stem in SCHEMA}
 
 
 @dataclass
@@ -1661,41 +1665,11 @@ def context_series() -> tuple[pd.DataFrame, pd.DataFrame]:
 # finalising, writing, reading
 # ---------------------------------------------------------------------------
 def _finalize(stem: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Types and rounding exactly as written to CSV; sorted; clean index."""
-    out = {}
-    for col, kind in SCHEMA[stem].items():
-        x = df[col]
-        if kind in ("int", "bool01"):
-            vals = pd.to_numeric(x)
-            out[col] = vals.astype("Int64") if col in NULLABLE[stem] else vals.astype("int64")
-        elif kind == "float":
-            out[col] = np.round(pd.to_numeric(x).astype(float), DECIMALS[stem][col]) + 0.0
-        else:  # str, date: text; missing = None
-            vals = x.astype(object).where(x.notna(), "").astype(str)
-            out[col] = vals.where(vals != "", None) if col in NULLABLE[stem] else vals
-    frame = pd.DataFrame(out)
-    return frame.sort_values(SORT_KEYS[stem], kind="mergesort").reset_index(drop=True)
+    return finalize(df, LAYOUTS[stem])
 
 
 def _csv_text(stem: str, df: pd.DataFrame) -> str:
-    cols = []
-    for col, kind in SCHEMA[stem].items():
-        x = df[col]
-        if kind == "float":
-            a = x.to_numpy(dtype=float)
-            txt = np.char.mod(f"%.{DECIMALS[stem][col]}f", np.nan_to_num(a)).astype(object)
-            txt[np.isnan(a)] = ""
-            cols.append(txt.tolist())
-        elif kind in ("int", "bool01"):
-            cols.append(["" if pd.isna(v) else str(int(v)) for v in x] if col in NULLABLE[stem]
-                        else x.to_numpy(dtype=np.int64).astype(str).tolist())
-        else:
-            vals = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in x]
-            if any(("," in v) or ('"' in v) or ("\n" in v) for v in vals):
-                raise ValueError(f"{stem}.{col}: text values must not contain commas, quotes or newlines")
-            cols.append(vals)
-    lines = [",".join(SCHEMA[stem])] + [",".join(row) for row in zip(*cols)]
-    return "\n".join(lines) + "\n"
+    return csv_text(stem, df, LAYOUTS[stem])
 
 
 def codebook_text(meta: dict | None = None) -> str:
@@ -1759,40 +1733,17 @@ def codebook_text(meta: dict | None = None) -> str:
 
 def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the CSV files, meta.json and codebook.md for ``seed``; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = generate(seed)
-    paths = []
-    for stem, df in data.frames().items():
-        p = out / f"{stem}.csv"
-        p.write_bytes(_csv_text(stem, df).encode("utf-8"))
-        paths.append(p)
-    p = out / "meta.json"
-    p.write_bytes((json.dumps(data.meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
-    paths.append(p)
-    p = out / "codebook.md"
-    p.write_bytes(codebook_text(data.meta).encode("utf-8"))
-    paths.append(p)
-    return paths
+    return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
 def load(data_dir) -> BotData:
     """Read files written by :func:`write` (or real data with the same columns)."""
-    d = Path(data_dir)
-    frames = {}
-    for stem, schema in SCHEMA.items():
-        path = d / f"{stem}.csv"
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-        missing = [c for c in schema if c not in raw.columns]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing[:5])}")
-        frames[stem] = _finalize(stem, raw)
+    frames, meta = read_files(data_dir, LAYOUTS)
     ids = frames["persons"]["person_id"].to_numpy()
     for stem in ("weekly_states", "monthly_hours", "monthly_sector"):
         if not np.array_equal(frames[stem]["person_id"].to_numpy(), ids):
-            raise ValueError(f"{d / (stem + '.csv')}: person_id does not match persons.csv")
-    meta_path = d / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+            raise ValueError(f"{Path(data_dir) / (stem + '.csv')}: person_id does not match persons.csv")
     return BotData(meta=meta, **frames)
 
 

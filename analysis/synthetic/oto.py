@@ -134,7 +134,6 @@ CLI: ``python -m analysis.synthetic.oto --out data/synthetic/oto [--seed N]``.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +142,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import costs
+from analysis.synthetic.files import FileLayout, csv_text, finalize, read_files, write_files
 
 GENERATOR_VERSION = "2.0.0"
 #: Default seed. Chosen, and stated here openly, as the draw among seeds 1-400 whose 14 ITT
@@ -314,6 +314,9 @@ DECIMALS: dict[str, dict[str, int]] = {stem: {c[0]: c[2] for c in cols if c[2] i
 SORT_KEYS = {"families": ["family_id"], "persons": ["person_id"],
              "expenditure_flows": ["family_id", "area", "month"], "price_index": ["year"],
              "support_status": ["person_id", "period", "status"]}
+LAYOUTS: dict[str, FileLayout] = {stem: FileLayout(SCHEMA[stem], frozenset(NULLABLE[stem]),
+                                                  DECIMALS[stem], tuple(SORT_KEYS[stem]))
+                                   for stem in SCHEMA}
 
 
 @dataclass
@@ -625,7 +628,7 @@ def _youth_outcomes(rng, fam, per, eff):
 def _adult_outcomes(rng, fam, per, eff):
     n = len(per["person_id"])
     fi, a, acc = per["family_idx"], per["age_2019"], per["accept"] == 1
-    u, fe = fam["u"][fi], per["female"]
+    u = fam["u"][fi]
     adult = per["is_adult"] == 1
     nfam = len(fam["u"])
     imm = (per["origin"] == "indvandrer").astype(float)
@@ -825,38 +828,11 @@ def _support_status(rng, per) -> pd.DataFrame:
 # finalising, writing, reading
 # ---------------------------------------------------------------------------
 def _finalize(stem: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Types and rounding exactly as written to CSV; sorted; clean index."""
-    out = {}
-    for col, kind in SCHEMA[stem].items():
-        x = df[col]
-        if kind in ("int", "bool01"):
-            vals = pd.to_numeric(x)
-            out[col] = vals.astype("Int64") if col in NULLABLE[stem] else vals.astype("int64")
-        elif kind == "float":
-            out[col] = np.round(pd.to_numeric(x).astype(float), DECIMALS[stem][col]) + 0.0
-        else:
-            out[col] = x.astype(str)
-    frame = pd.DataFrame(out)
-    return frame.sort_values(SORT_KEYS[stem], kind="mergesort").reset_index(drop=True)
+    return finalize(df, LAYOUTS[stem])
 
 
 def _csv_text(stem: str, df: pd.DataFrame) -> str:
-    cols = {}
-    for col, kind in SCHEMA[stem].items():
-        x = df[col]
-        if kind == "float":
-            d = DECIMALS[stem][col]
-            cols[col] = ["" if pd.isna(v) else f"{v + 0.0:.{d}f}" for v in x.to_numpy(dtype=float, na_value=np.nan)]
-        elif kind in ("int", "bool01"):
-            cols[col] = ["" if pd.isna(v) else str(int(v)) for v in x]
-        else:
-            vals = x.astype(str).tolist()
-            if any(("," in s) or ('"' in s) or ("\n" in s) for s in vals):
-                raise ValueError(f"{stem}.{col}: text values must not contain commas, quotes or newlines")
-            cols[col] = vals
-    names = list(SCHEMA[stem])
-    lines = [",".join(names)] + [",".join(row) for row in zip(*(cols[c] for c in names))]
-    return "\n".join(lines) + "\n"
+    return csv_text(stem, df, LAYOUTS[stem])
 
 
 def codebook_text(meta: dict | None = None) -> str:
@@ -903,36 +879,13 @@ def codebook_text(meta: dict | None = None) -> str:
 
 def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the CSV files, meta.json and codebook.md for ``seed``; returns the paths."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     data = generate(seed)
-    paths = []
-    for stem, df in data.frames().items():
-        p = out / f"{stem}.csv"
-        p.write_bytes(_csv_text(stem, df).encode("utf-8"))
-        paths.append(p)
-    p = out / "meta.json"
-    p.write_bytes((json.dumps(data.meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8"))
-    paths.append(p)
-    p = out / "codebook.md"
-    p.write_bytes(codebook_text(data.meta).encode("utf-8"))
-    paths.append(p)
-    return paths
+    return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
 def load(data_dir) -> OtoData:
     """Read files written by :func:`write` (or real data with the same columns)."""
-    d = Path(data_dir)
-    frames = {}
-    for stem, schema in SCHEMA.items():
-        path = d / f"{stem}.csv"
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
-        missing = [c for c in schema if c not in raw.columns]
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-        frames[stem] = _finalize(stem, raw)
-    meta_path = d / "meta.json"
-    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    frames, meta = read_files(data_dir, LAYOUTS)
     return OtoData(meta=meta, **frames)
 
 
