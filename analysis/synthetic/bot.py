@@ -151,7 +151,8 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from analysis.synthetic.files import FileLayout, csv_text, finalize, read_files, write_files
+from analysis.synthetic.files import (FileLayout, codebook_columns, csv_text, finalize, read_files,
+                                      write_files)
 
 GENERATOR_VERSION = "1.0.0"
 #: Default seed: the year of the report, fixed before looking at any draw and not selected among
@@ -1722,12 +1723,7 @@ def codebook_text(meta: dict | None = None) -> str:
     for stem, cols in COLUMNS.items():
         if stem in ("weekly_states", "monthly_hours", "monthly_sector"):
             continue
-        lines += [f"## `{stem}.csv`", "", f"Sorted by {', '.join(SORT_KEYS[stem])}.", "",
-                  "| column | type | NA allowed | unit | meaning |", "|---|---|---|---|---|"]
-        for name, kind, dec, nullable, unit, meaning in cols:
-            typ = kind + (f" ({dec} decimals)" if dec is not None else "")
-            lines.append(f"| `{name}` | {typ} | {'yes' if nullable else 'no'} | {unit} | {meaning} |")
-        lines.append("")
+        lines += codebook_columns(stem, cols, SORT_KEYS[stem])
     return "\n".join(lines)
 
 

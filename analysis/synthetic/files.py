@@ -65,6 +65,24 @@ def csv_text(stem: str, df: pd.DataFrame, layout: FileLayout) -> str:
     return "\n".join(lines) + "\n"
 
 
+def codebook_columns(stem: str, columns, sort_keys) -> list[str]:
+    """The codebook section of one file: a markdown table of its columns.
+
+    ``columns`` holds tuples ``(name, kind, decimals, nullable, unit, meaning)``,
+    optionally with a ``window`` before ``meaning``.
+    """
+    with_window = any(len(c) == 7 for c in columns)
+    head = ["column", "type", "NA allowed", "unit"] + (["window"] if with_window else []) + ["meaning"]
+    lines = [f"## `{stem}.csv`", "", f"Sorted by {', '.join(sort_keys)}.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, kind, dec, nullable, unit, *rest in columns:
+        typ = kind + (f" ({dec} decimals)" if dec is not None else "")
+        cells = [f"`{name}`", typ, "yes" if nullable else "no", unit, *rest]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def write_files(out_dir, frames: Mapping[str, pd.DataFrame], layouts: Mapping[str, FileLayout],
                 meta: dict, codebook: str) -> list[Path]:
     """Write ``<stem>.csv`` for every frame, ``meta.json`` and ``codebook.md``; returns the paths."""

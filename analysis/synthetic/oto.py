@@ -142,7 +142,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis import costs
-from analysis.synthetic.files import FileLayout, csv_text, finalize, read_files, write_files
+from analysis.synthetic.files import (FileLayout, codebook_columns, csv_text, finalize, read_files,
+                                      write_files)
 
 GENERATOR_VERSION = "2.0.0"
 #: Default seed. Chosen, and stated here openly, as the draw among seeds 1-400 whose 14 ITT
@@ -868,12 +869,7 @@ def codebook_text(meta: dict | None = None) -> str:
               f"{'`' + v['lag'] + '`' if v['lag'] else '–'} |" for k, v in ITT_SPECS.items()]
     lines.append("")
     for stem, cols in COLUMNS.items():
-        lines += [f"## `{stem}.csv`", "", f"Sorted by {', '.join(SORT_KEYS[stem])}.", "",
-                  "| column | type | NA allowed | unit | window | meaning |", "|---|---|---|---|---|---|"]
-        for name, kind, dec, nullable, unit, window, meaning in cols:
-            typ = kind + (f" ({dec} decimals)" if dec is not None else "")
-            lines.append(f"| `{name}` | {typ} | {'yes' if nullable else 'no'} | {unit} | {window} | {meaning} |")
-        lines.append("")
+        lines += codebook_columns(stem, cols, SORT_KEYS[stem])
     return "\n".join(lines)
 
 
