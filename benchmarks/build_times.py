@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from evalreport.build import BuildOptions, build_report  # noqa: E402
 from evalreport.config import load_project  # noqa: E402
-from evalreport.qmd import read_qmd  # noqa: E402
+from evalreport.engine.qmd import read_qmd  # noqa: E402
 
 BOOTSTRAP_MARKERS = ("estimate_samples", "estimate_att", "effects_over_time", "n_boot")
 

@@ -6,7 +6,7 @@ result replaces ``_site/reports/<slug>/<version>/`` by two renames. The
 previous version folder is kept until the new one is in place.
 
 :func:`stage_report` does the build (and writes ``manifest.json``, see
-:mod:`evalreport.manifest`) without publishing, for ``evalreport diff`` on the
+:mod:`evalreport.outputs.manifest`) without publishing, for ``evalreport diff`` on the
 working tree; :func:`build_report` stages and publishes. A published version is
 immutable: it is only replaced when the new build leaves its tables as they
 are, otherwise :class:`VersionExistsError` (``force``: a warning listing the
@@ -29,20 +29,27 @@ from pathlib import Path
 
 from . import __version__
 from .config import Project
-from .crossref import NumberingStyle
-from .engines import resolve_engine, run_quarto
+from .engine.crossref import NumberingStyle
+from .engine.execute import execute_document
+from .engine.markdown import to_pandoc_markdown
+from .engine.pandoc import render_body
+from .engine.qmd import read_qmd
+from .engine.quarto import resolve_engine, run_quarto
+from .engine.render import render_page, write_pdf
 from .errors import EvalReportError
-from .execute import execute_document
-from .manifest import (InputWatch, file_records, input_files, package_versions, python_info,
-                       table_records, tables_fingerprint, tool_versions, write_manifest)
-from .markdown import to_pandoc_markdown
-from .pandoc import render_body
-from .qmd import read_qmd
-from .render import render_page, write_pdf
-from .site import write_latest, write_site_index
+from .outputs.manifest import (
+    InputWatch,
+    file_records,
+    input_files,
+    package_versions,
+    python_info,
+    table_records,
+    tool_versions,
+    write_manifest,
+)
+from .outputs.site import write_latest, write_site_index
+from .outputs.versions import VersionExistsError, publish_folder, published_changes
 
-# What a partial build (``--to pdf``) keeps from the published folder of the same version.
-CARRIED_OVER = ("index.html", "figures")
 _VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?$")
 
 
@@ -86,28 +93,6 @@ class StagedBuild:
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-class VersionExistsError(EvalReportError):
-    """The version is published already and this build would change its tables."""
-
-    def __init__(self, slug: str, version: str, changes: list[str], folder: Path):
-        self.slug, self.version, self.changes, self.folder = slug, version, changes, folder
-        listing = "".join(f"\n  {c}" for c in changes[:30])
-        more = f"\n  … og {len(changes) - 30} ændringer mere" if len(changes) > 30 else ""
-        super().__init__(
-            f"Version {version} af '{slug}' er allerede udgivet ({folder}), og denne bygning "
-            f"ændrer dens tabeller:{listing}{more}\n"
-            f"En udgivet version ændres ikke. Hæv versionen i rapportens forside "
-            f"(fx version: {next_version(version)}), eller byg med --force for at overskrive den.")
-
-
-def next_version(version: str) -> str:
-    """The next patch version: 1.0.0 -> 1.0.1 (a pre-release/build suffix is dropped)."""
-    core = re.split(r"[-+]", version, maxsplit=1)[0].split(".")
-    if core and core[-1].isdigit():
-        core[-1] = str(int(core[-1]) + 1)
-    return ".".join(core)
 
 
 class Progress:
@@ -287,18 +272,6 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
                        progress.cells)
 
 
-def published_changes(published: Path, candidate: Path) -> list[str]:
-    """What replacing the published version folder by ``candidate`` changes in its tables
-    (one line each; empty when it is not published or its tables stay the same)."""
-    if not (published / "manifest.json").exists():
-        return []
-    if tables_fingerprint(published / "tables") == tables_fingerprint(candidate / "tables"):
-        return []
-    from .diff import compare_tables_only, change_lines
-    result = compare_tables_only(published, candidate)
-    return change_lines(result) if not result.equal else []
-
-
 _TABLE_ID_ATTR = re.compile(r'data-table-id="([^"]+)"')
 
 
@@ -340,43 +313,3 @@ def _complete_table_metadata(doc, tables_dir: Path, table_cells: dict, targets: 
             changed["number"] = f"{target.label} {target.number}"
         if changed != data:
             path.write_text(json.dumps(changed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
-
-def publish_folder(stage: Path, target: Path) -> Path:
-    """Replace ``target`` by ``stage`` with renames, keeping files this build did not make.
-
-    A build with ``--to pdf`` makes no HTML; the published HTML of the same
-    version is carried over rather than lost.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        for item in target.iterdir():
-            if item.name in CARRIED_OVER and not (stage / item.name).exists():
-                if item.is_dir():
-                    shutil.copytree(item, stage / item.name)
-                else:
-                    shutil.copy2(item, stage / item.name)
-    swap_into_place(stage, target)
-    return target
-
-
-def swap_into_place(new: Path, dest: Path) -> None:
-    """Replace ``dest`` by ``new`` with two renames (``new`` must be on the same file system).
-
-    The old folder is kept aside until the new one is in place, and put back if
-    the second rename fails, so ``dest`` is never half written.
-    """
-    old = None
-    if dest.exists():
-        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
-        dest.rename(old)
-    try:
-        new.rename(dest)
-    except BaseException:
-        if old is not None:
-            old.rename(dest)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

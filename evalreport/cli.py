@@ -7,21 +7,20 @@ published version whose tables would change).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
 
-import json
-
 import yaml
 
 from .build import BuildOptions, build_report, stage_report
 from .config import load_project
-from .engines import ENGINES
+from .engine.qmd import read_qmd
+from .engine.quarto import ENGINES
 from .errors import CellExecutionFailed, EvalReportError
-from .qmd import read_qmd
 
 
 def parse_param(text: str) -> tuple[str, object]:
@@ -99,8 +98,8 @@ WORKING_NAMES = ("working", "arbejdskopi", ".")
 
 def _resolve_version(site_dir: Path, slug: str, spec: str):
     """A published version (number or 'latest') or a build folder given as a path."""
-    from .diff import side
-    from .site import report_versions
+    from .outputs.diff import side
+    from .outputs.site import report_versions
 
     report_dir = site_dir / "reports" / slug
     if spec == "latest":
@@ -126,8 +125,8 @@ def _use_colour(choice: str) -> bool:
 
 
 def run_diff(project, args) -> int:
-    from . import diff as D
-    from .site import WORKING, write_diff_page
+    from .outputs import diff as D
+    from .outputs.site import WORKING, write_diff_page
 
     slug = args.slug
     project.report_path(slug)
@@ -186,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("evalreport diff: intern fejl (exit 2)", file=sys.stderr)
                 return 2
         if args.command == "publish":
-            from .publish import publish
+            from .outputs.publish import publish
             options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params),
                                    quiet=args.quiet, force=args.force)
             result = publish(project, dest=args.dest, slugs=args.slugs or None,

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from analysis import psm
 from analysis.synthetic import bot
-from evalreport import formatting as F
+from evalreport.author import formatting as F
 from evalreport.build import BuildOptions, build_report
 from evalreport.config import load_project
 

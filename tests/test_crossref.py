@@ -1,9 +1,9 @@
 """Cross-reference numbering styles and Danish labels, on real Pandoc ASTs."""
 import pytest
 
-from evalreport.crossref import NumberingStyle
+from evalreport.engine.crossref import NumberingStyle
 from evalreport.errors import CrossRefError
-from evalreport.pandoc import render_body
+from evalreport.engine.pandoc import render_body
 
 MD = """
 # Indledning {#sec-ind}

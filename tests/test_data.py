@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from evalreport.data import load_synthetic, read_csv
+from evalreport.author.data import load_synthetic, read_csv
 from evalreport.errors import DataError
 
 

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from evalreport import diff as D
+from evalreport.outputs import diff as D
 from evalreport.build import BuildOptions, build_report
 from evalreport.cli import main
 from evalreport.config import load_project
-from evalreport.tables import ReportTable
+from evalreport.author.tables import ReportTable
 
 QUARTO = """\
 project:
@@ -39,8 +39,8 @@ seed = 1
 #| include: false
 import numpy as np
 import pandas as pd
-from evalreport.tables import ReportTable
-from evalreport.formatting import fmt_num, fmt_est_ci
+from evalreport.author.tables import ReportTable
+from evalreport.author.formatting import fmt_num, fmt_est_ci
 rng = np.random.default_rng(seed)
 groups = ["A", "B", "C", "D"] + (["E"] if seed == 2 else [])
 n = [1052, 230, 17, 4, 9][:len(groups)]

@@ -1,6 +1,5 @@
 """End-to-end builds of small documents with the builtin engine."""
 import os
-import re
 import stat
 import sys
 import textwrap
@@ -12,7 +11,7 @@ from pypdf import PdfReader
 from evalreport.build import BuildOptions, build_report
 from evalreport.cli import main
 from evalreport.config import load_project
-from evalreport.engines import quarto_command, resolve_engine
+from evalreport.engine.quarto import quarto_command, resolve_engine
 from evalreport.errors import CellExecutionFailed, EngineError, UnknownReportError
 
 pytestmark = pytest.mark.build

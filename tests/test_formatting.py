@@ -1,4 +1,4 @@
-"""Exact strings for the Danish formatters (evalreport.formatting)."""
+"""Exact strings for the Danish formatters (evalreport.author.formatting)."""
 import math
 from decimal import Decimal
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalreport import formatting as F
-from evalreport.formatting import (
+from evalreport.author import formatting as F
+from evalreport.author.formatting import (
     fmt_approx, fmt_ci, fmt_count, fmt_est_ci, fmt_ki, fmt_kr, fmt_mean_sd, fmt_num, fmt_p,
     fmt_p_eq, fmt_pct, fmt_pp, fraction_word, num_word, round_to, star_legend, stars,
 )

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 
 from analysis import rct
 from analysis.synthetic import oto
-from evalreport import formatting as F
+from evalreport.author import formatting as F
 from evalreport.build import BuildOptions, build_report
 from evalreport.config import load_project
-from evalreport.qmd import read_qmd
+from evalreport.engine.qmd import read_qmd
 
 pytestmark = pytest.mark.build
 
@@ -161,7 +161,7 @@ def test_pdf_embeds_the_packaged_fonts(default_build):
 
 
 def test_diff_of_two_seeds_reports_exactly_the_changed_cells(default_build, other_seed_build):
-    from evalreport import diff as D
+    from evalreport.outputs import diff as D
 
     result = D.compare(D.side(default_build.folder), D.side(other_seed_build.folder))
     for ident in ("tbl-effekter-boern", "tbl-antal"):

@@ -2,8 +2,8 @@
 import jinja2
 import pytest
 
-from evalreport import phrases
-from evalreport.phrases import phrase, phrase_text
+from evalreport.author import phrases
+from evalreport.author.phrases import phrase, phrase_text
 
 
 def test_effect_sentence_exact():

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 import pytest
 from bs4 import BeautifulSoup
 
-import evalreport.publish as P
+import evalreport.outputs.publish as P
 from evalreport.build import BuildOptions
 from evalreport.cli import main
 from evalreport.config import load_project
@@ -53,8 +53,8 @@ seed = {seed}
 #| include: false
 import numpy as np
 import pandas as pd
-from evalreport.tables import ReportTable
-from evalreport.formatting import fmt_num
+from evalreport.author.tables import ReportTable
+from evalreport.author.formatting import fmt_num
 mean = (10 + np.random.default_rng(seed).normal(0, 1, 3)).round(2)
 ```
 

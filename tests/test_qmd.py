@@ -2,7 +2,7 @@
 import pytest
 
 from evalreport.errors import QmdSyntaxError
-from evalreport.qmd import CodeCell, Markdown, parse_qmd
+from evalreport.engine.qmd import CodeCell, Markdown, parse_qmd
 
 DOC = """---
 title: "Prøve"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from evalreport.tables import (
+from evalreport.author.tables import (
     Column, EffectRow, Panel, ReportTable, Row, Subhead, count_table, effect_table,
 )
 
@@ -343,7 +343,7 @@ def test_validation_errors(effects):
 def test_fits_a4_in_weasyprint(effects):
     """The table is no wider than the A4 text block (print.css margins)."""
     weasyprint = pytest.importorskip("weasyprint")
-    from evalreport.tables import tables_css
+    from evalreport.author.tables import tables_css
 
     t = build(effects, stars=True)
     page_css = "@page { size: A4; margin: 24mm 20mm 22mm 22mm; } html { font-size: 10.5pt; }"

@@ -12,7 +12,8 @@ from importlib.metadata import version as dist_version
 import pytest
 from pypdf import PdfReader
 
-from evalreport.build import BuildOptions, build_report, next_version, stage_report
+from evalreport.build import BuildOptions, build_report, stage_report
+from evalreport.outputs.versions import next_version
 from evalreport.cli import main
 from evalreport.config import load_project
 
@@ -42,8 +43,8 @@ seed = 1
 #| include: false
 import numpy as np
 import pandas as pd
-from evalreport.tables import ReportTable
-from evalreport.formatting import fmt_num, fmt_est_ci
+from evalreport.author.tables import ReportTable
+from evalreport.author.formatting import fmt_num, fmt_est_ci
 data = pd.read_csv("../../data/toy.csv").set_index("gruppe")
 rng = np.random.default_rng(seed)
 est = rng.normal(0, 1, len(data)).round(3)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pypandoc
 
+from ..errors import CrossRefError
 from .crossref import CrossReferencer, NumberingStyle, TocEntry, apply_crossrefs
-from .errors import CrossRefError
 from .mathsvg import tex_to_svg
 
 READER = "markdown-implicit_figures+raw_html+raw_attribute+fenced_divs+bracketed_spans+footnotes+inline_notes+citations+tex_math_dollars"

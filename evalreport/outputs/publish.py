@@ -26,9 +26,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import BuildOptions, build_report, published_changes, swap_into_place
-from .errors import EvalReportError
+from ..build import BuildOptions, build_report
+from ..errors import EvalReportError
 from .site import report_versions, write_site
+from .versions import published_changes, swap_into_place
 
 
 @dataclass

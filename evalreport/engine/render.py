@@ -17,9 +17,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
+from .. import __version__
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
           "september", "oktober", "november", "december"]
 

@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 KINDS = {"int", "float", "str", "bool01", "date"}
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import CrossRefError
+from ..errors import CrossRefError
 
 KINDS = {"tbl": ("Tabel", "tabel"), "fig": ("Figur", "figur")}
 SECTION_WORD = ("Afsnit", "afsnit")

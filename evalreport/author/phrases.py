@@ -12,7 +12,7 @@ searched before the built-in folder, so a report can override a phrase.
 
 The environment uses ``StrictUndefined``: a value the template needs but did
 not get is an error, and macros reject unknown keyword arguments. The formatters
-of :mod:`evalreport.formatting` are filters::
+of :mod:`evalreport.author.formatting` are filters::
 
     num, pct, pp, ci, ki, est_ci, mean_sd, p, p_eq, kr, approx, stars,
     num_word, fraction_word, cap, unit (``{{ 3 | unit("time") }}`` -> "3 timer")
@@ -40,7 +40,7 @@ from . import formatting as F
 
 __all__ = ["phrase", "phrase_text", "environment", "PHRASES_DIR", "UNITS", "unit_word"]
 
-PHRASES_DIR = Path(__file__).resolve().parent.parent / "templates" / "phrases"
+PHRASES_DIR = Path(__file__).resolve().parents[2] / "templates" / "phrases"
 
 #: unit -> (singular, plural). Units not listed are used as given.
 UNITS: dict[str, tuple[str, str]] = {

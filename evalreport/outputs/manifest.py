@@ -159,7 +159,7 @@ def input_files(opened: list[Path], project_root: Path, exclude: list[Path]) -> 
     inside_excluded += [Path(e).resolve() for e in exclude]
     system = _system_roots()
     # evalreport's own package and templates (phrase templates, CSS) are code, like analysis/*.py
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     inside_excluded += [package, package.parent / "templates"]
     out = []
     for p in opened:
@@ -241,7 +241,7 @@ def package_versions() -> dict[str, str]:
 def tool_versions() -> dict[str, str]:
     out = {}
     try:
-        from .pandoc import pandoc_version
+        from ..engine.pandoc import pandoc_version
         out["pandoc"] = pandoc_version()
     except Exception:  # pragma: no cover - pandoc missing is reported elsewhere
         pass

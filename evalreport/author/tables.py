@@ -76,7 +76,7 @@ __all__ = [
     "effect_table", "count_table", "tables_css", "TABLES_CSS_PATH", "DEFAULT_EFFECT_LABELS",
 ]
 
-TABLES_CSS_PATH = Path(__file__).resolve().parent.parent / "templates" / "css" / "tables.css"
+TABLES_CSS_PATH = Path(__file__).resolve().parents[2] / "templates" / "css" / "tables.css"
 ROW_KINDS = ("data", "panel", "subhead")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

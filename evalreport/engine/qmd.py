@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import QmdSyntaxError
+from ..errors import QmdSyntaxError
 
 # Options a cell may carry. Anything else is an error so typos do not pass silently.
 CELL_OPTIONS = {

@@ -50,8 +50,8 @@ from typing import Any
 
 import jinja2
 
+from ..engine.render import TEMPLATES, danish_date
 from .manifest import MANIFEST, read_manifest, sha256_file
-from .render import TEMPLATES, danish_date
 
 # ----------------------------------------------------------------------------- numbers
 

@@ -22,12 +22,12 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .errors import CellExecutionFailed
+from ..errors import CellExecutionFailed
 from .qmd import CodeCell, Markdown, QmdDocument
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INLINE_MARK = "__EVALREPORT_INLINE__"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 _SETUP = r'''
 import os as _er_os, sys as _er_sys, json as _er_json

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .errors import EngineError
+from ..errors import EngineError
 
 ENGINES = ("auto", "builtin", "quarto")
 

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from .render import TEMPLATES, danish_date
+from ..engine.render import TEMPLATES, danish_date
 
 SPECIAL_FOLDERS = {"latest", "diff"}
 WORKING = "arbejdskopi"
