@@ -26,12 +26,15 @@ def test_effect_significance_levels():
     ns = phrase_text("effekt", est=-11, lo=-23, hi=2, p=0.13, decimals=0)
     assert sig5 == ("Effekten er en stigning på 148 timer (95 pct. KI 7 til 290), "
                     "som er statistisk signifikant på 5 pct.-niveau (p = 0,04).")
-    assert sig10.endswith("som ikke er statistisk signifikant på 5 pct.-niveau, "
-                          "men dog på 10 pct.-niveau (p = 0,09).")
+    assert sig10.endswith("som kun er statistisk signifikant på 10 pct.-niveau (p = 0,09).")
     assert ns.endswith("som ikke er statistisk signifikant på 5 pct.-niveau (p = 0,13).")
     assert "10 pct." not in ns
-    # p exactly at the level is not significant (p < level)
-    assert "som ikke er" in phrase_text("effekt", est=1, lo=0, hi=2, p=0.05, decimals=0)
+    # p exactly at the level is not significant (p < level); near it p gets a third decimal
+    assert "som ikke er" in phrase_text("effekt", est=1, lo=0, hi=2, p=0.05, decimals=0, svag=None)
+    assert phrase_text("effekt", est=1, lo=0, hi=2, p=0.046, decimals=0).endswith(
+        "som er statistisk signifikant på 5 pct.-niveau (p = 0,046).")
+    assert phrase_text("niveau", est=-1.1, p=0.053, udfald="fraværet").endswith(
+        "men forskellen er kun statistisk signifikant på 10 pct.-niveau (p = 0,053).")
 
 
 def test_effect_rounding_to_zero_and_custom_words():

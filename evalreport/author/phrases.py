@@ -20,7 +20,11 @@ of :mod:`evalreport.author.formatting` are filters::
 and ``significant`` is a test: ``{% if p is significant(0.05) %}`` (p < level).
 Globals: ``sign_of(x, decimals)`` (-1/0/1 of the printed value), ``retning(x,
 decimals, op, ned, nul="")`` (pick a word by the printed sign),
-``artikel(noun)`` ("en"/"et") and ``units``.
+``artikel(noun)`` ("en"/"et"), ``units`` and the significance words of
+:mod:`evalreport.author.words`: ``p_text(p, niveau, floor=…)`` ("p = 0,046" near
+the level), ``significance(p, niveau, weak=…)`` and ``significance_clause(p,
+niveau, lead="som", weak=…)``. The templates use these, so a sentence from a
+phrase and a sentence written in Python word significance the same way.
 
 Output whitespace is normalised: runs of spaces/newlines inside a paragraph
 become one space, spaces before , . ; : ) are dropped; blank lines separate
@@ -37,79 +41,30 @@ from typing import Any
 import jinja2
 
 from . import formatting as F
+from . import words as W
 
 __all__ = ["phrase", "phrase_text", "environment", "PHRASES_DIR", "UNITS", "unit_word"]
 
 PHRASES_DIR = Path(__file__).resolve().parents[2] / "templates" / "phrases"
 
-#: unit -> (singular, plural). Units not listed are used as given.
-UNITS: dict[str, tuple[str, str]] = {
-    "procentpoint": ("procentpoint", "procentpoint"),
-    "pct.-point": ("pct.-point", "pct.-point"),
-    "pct.": ("pct.", "pct."),
-    "time": ("time", "timer"),
-    "timer": ("time", "timer"),
-    "dag": ("dag", "dage"),
-    "dage": ("dag", "dage"),
-    "fraværsdag": ("fraværsdag", "fraværsdage"),
-    "fraværsdage": ("fraværsdag", "fraværsdage"),
-    "uge": ("uge", "uger"),
-    "uger": ("uge", "uger"),
-    "måned": ("måned", "måneder"),
-    "måneder": ("måned", "måneder"),
-    "kr.": ("kr.", "kr."),
-    "1.000 kr.": ("1.000 kr.", "1.000 kr."),
-    "karakterpoint": ("karakterpoint", "karakterpoint"),
-    "point": ("point", "point"),
-    "underretning": ("underretning", "underretninger"),
-    "underretninger": ("underretning", "underretninger"),
-    "person": ("person", "personer"),
-    "personer": ("person", "personer"),
-    "familie": ("familie", "familier"),
-    "familier": ("familie", "familier"),
-    "": ("", ""),
-}
-
-
-def unit_word(value: Any, unit: str, decimals: int = 0) -> str:
-    """Singular for a printed value of exactly 1 or -1 ("1 time"), else plural
-    ("1,5 timer", "0 timer")."""
-    sing, plur = UNITS.get(unit, (unit, unit))
-    printed = F.fmt_num(value, decimals).lstrip("-+")
-    return sing if printed == "1" else plur
+#: One vocabulary: the unit words, articles and significance come from :mod:`.words`.
+UNITS = W.UNITS
+NEUTER_NOUNS = W.NEUTER_NOUNS
+unit_word = W.unit_word
 
 
 def _unit_filter(value: Any, unit: str, decimals: int = 0, *, sign: bool = False,
                  absolute: bool = False) -> str:
     """``{{ x | unit("timer", 0) }}`` -> "148 timer"; ``absolute=True`` drops the sign."""
-    v = abs(F.to_decimal(value)) if absolute else value
     if unit == "kr.":
+        v = abs(F.to_decimal(value)) if absolute else value
         return F.fmt_kr(v, decimals)
-    word = unit_word(v, unit, decimals)
-    s = F.fmt_num(v, decimals, sign=sign)
-    return f"{s} {word}" if word else s
-
-
-#: Direction nouns that take "et" ("et fald"); everything else takes "en".
-NEUTER_NOUNS = {"fald", "løft", "tab", "spring", "dyk", "plus", "minus", "fravær", "merforbrug",
-                "mindreforbrug"}
-
-
-def _artikel(word: str) -> str:
-    return "et" if word.split(" ")[0] in NEUTER_NOUNS else "en"
-
-
-def _significant(p: Any, level: float = 0.05) -> bool:
-    d = F.to_decimal(p)
-    if d is None:
-        raise ValueError("significance test of a missing p-value")
-    return d < F.to_decimal(level)
+    return W.with_unit(value, unit, decimals, sign=sign, absolute=absolute)
 
 
 def _retning(x: Any, decimals: int = 0, op: str = "stigning", ned: str = "fald",
              nul: str = "") -> str:
-    s = F.sign_of(x, decimals)
-    return op if s > 0 else ned if s < 0 else nul
+    return W.direction(x, op, ned, nul, decimals=decimals)
 
 
 def _abs(x: Any):
@@ -154,13 +109,16 @@ def _environment(search_path: tuple[str, ...]) -> jinja2.Environment:
         "absval": _abs,
         "round_to": F.round_to,
     })
-    env.tests["significant"] = _significant
+    env.tests["significant"] = W.is_significant
     env.tests["missing"] = F.is_missing
     env.globals.update({
         "sign_of": F.sign_of,
         "retning": _retning,
         "unit_word": unit_word,
-        "artikel": _artikel,
+        "artikel": W.article,
+        "p_text": W.p_text,
+        "significance": W.significance,
+        "significance_clause": W.significance_clause,
         "units": UNITS,
     })
     return env
