@@ -209,3 +209,10 @@ def test_fmt_count():
     assert fmt_count(_Count(14, 14)) == "14"
     assert fmt_count(72) == "72"
     assert fmt_count(None) == ""
+
+
+def test_fmt_est_se():
+    assert F.fmt_est_se(0.05291, 0.02433, 4, p=0.0297) == "0,0529* (0,0243)"
+    assert F.fmt_est_se(0.05291, 0.02433, 4) == "0,0529 (0,0243)"
+    assert F.fmt_est_se(-0.5, None, 1, p=0.2) == f"{F.MINUS}0,5"
+    assert F.fmt_est_se(None, 0.1) == ""

@@ -33,7 +33,7 @@ from typing import Any, Iterator, Sequence
 __all__ = [
     "FormatOptions", "options", "set_options", "get_options",
     "is_missing", "to_decimal", "normalize_minus",
-    "fmt_num", "fmt_int", "fmt_pct", "fmt_pp", "fmt_ci", "fmt_ki", "fmt_est_ci",
+    "fmt_num", "fmt_int", "fmt_pct", "fmt_pp", "fmt_ci", "fmt_ki", "fmt_est_ci", "fmt_est_se",
     "fmt_mean_sd", "fmt_p", "fmt_p_eq", "stars", "star_legend", "fmt_kr", "round_to",
     "fmt_approx", "num_word", "fraction_word", "fmt_count", "sign_of", "cap",
     "DEFAULT_STAR_LEVELS",
@@ -256,6 +256,19 @@ def fmt_est_ci(est: Any, lo: Any, hi: Any, decimals: int = 1, *, scale: Any = No
     if is_missing(lo) or is_missing(hi):
         return s
     return f"{s} ({fmt_ci(lo, hi, decimals, scale=scale)})"
+
+
+def fmt_est_se(est: Any, se: Any, decimals: int = 1, *, p: Any = None,
+               levels: Sequence[tuple[float, str]] | None = None, scale: Any = None,
+               missing: str | None = None) -> str:
+    """Table cell "0,0529* (0,0243)": the estimate, its significance marker when ``p`` is
+    given (``levels`` or the option ``star_levels``), the standard error in parentheses."""
+    if is_missing(est):
+        return _missing(missing)
+    s = fmt_num(est, decimals, scale=scale) + (stars(p, levels) if p is not None else "")
+    if is_missing(se):
+        return s
+    return f"{s} ({fmt_num(se, decimals, scale=scale)})"
 
 
 def fmt_mean_sd(mean: Any, sd: Any, decimals: int = 1, *, sd_decimals: int | None = None,
