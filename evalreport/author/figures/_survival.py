@@ -1,0 +1,55 @@
+"""Kaplan–Meier curves drawn from a tidy survival table.
+
+The estimation lives in ``analysis/`` (lifelines); this draws its result. The table has
+one row per group and event time with the survival estimate and, optionally, its
+confidence bounds; each curve is a right-continuous step function starting at 1 at time 0.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ._style import PALETTE, danish_ticks, new_figure
+
+
+def km_curves(table, *, time: str = "time", survival: str = "survival",
+              group: str | None = "group", ci: tuple[str, str] | None = ("ci_low", "ci_high"),
+              groups: Sequence[str] | None = None, scale: float | None = None, ax=None,
+              xlabel: str | None = None, ylabel: str | None = None,
+              colors: Sequence[str] = PALETTE, band: bool = True, legend: bool = True):
+    """Kaplan–Meier curves: one step function per ``group`` (``groups`` fixes the order),
+    with the CI as a shaded band when ``ci`` names the bound columns and ``band`` is on.
+    ``scale=100`` shows percentages. Returns the axes."""
+    if ax is None:
+        _, ax = new_figure(height=3.0)
+    if group is None:
+        parts = [(None, table)]
+    else:
+        keys = list(groups) if groups is not None else list(dict.fromkeys(table[group]))
+        parts = [(g, table[table[group] == g]) for g in keys]
+    sc = scale or 1
+    for i, (g, part) in enumerate(parts):
+        part = part.sort_values(time)
+        t = np.asarray(part[time], dtype=float)
+        s = np.asarray(part[survival], dtype=float) * sc
+        if not len(t) or t[0] > 0:                       # the curve starts at 1 at time 0
+            t, s = np.r_[0.0, t], np.r_[sc, s]
+        color = colors[i % len(colors)]
+        ax.step(t, s, where="post", color=color, lw=1.6, label=g)
+        if ci is not None and band and ci[0] in part and ci[1] in part:
+            lo = np.asarray(part[ci[0]], dtype=float) * sc
+            hi = np.asarray(part[ci[1]], dtype=float) * sc
+            if len(lo) < len(t):
+                lo, hi = np.r_[sc, lo], np.r_[sc, hi]
+            ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.15, lw=0)
+    ax.set_ylim(0, sc * 1.02)
+    ax.set_xlim(left=0)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    danish_ticks(ax)
+    if legend and group is not None:
+        ax.legend()
+    return ax

@@ -1,0 +1,169 @@
+"""The figure house style and the standard figures (evalreport.author.figures)."""
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import FixedLocator  # noqa: E402
+
+from evalreport.author import figures as G  # noqa: E402
+from evalreport.author.formatting import MINUS  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def labels(axis):
+    axis.figure.canvas.draw()
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_house_style_uses_the_packaged_source_sans():
+    fig, ax = G.new_figure()
+    font = font_manager.findfont(font_manager.FontProperties(family=matplotlib.rcParams["font.family"]))
+    assert font.endswith("SourceSansPro-Regular.ttf"), font
+    assert matplotlib.rcParams["svg.fonttype"] == "path"           # the font shows in an <img>
+    assert list(matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]) == list(G.PALETTE)
+    assert fig.get_size_inches()[0] == pytest.approx(6.3)
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("Effekt")
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    svg = buf.getvalue()
+    assert "<text" not in svg and "DejaVu" not in svg
+
+
+@pytest.mark.parametrize("locs, expected", [
+    ([-2.5, 0, 2.5, 5], [f"{MINUS}2,5", "0,0", "2,5", "5,0"]),   # BOT Figur 4.3 printed 2,5 as "3"
+    ([0, 5, 10], ["0", "5", "10"]),
+    ([0, 0.25, 0.5], ["0,00", "0,25", "0,50"]),
+    ([1000, 1500, 2000], ["1.000", "1.500", "2.000"]),
+])
+def test_danish_tick_labels_have_the_decimals_they_need(locs, expected):
+    fig, ax = G.new_figure()
+    ax.set_ylim(min(locs), max(locs))
+    ax.yaxis.set_major_locator(FixedLocator(locs))
+    assert labels(ax.yaxis) == expected
+
+
+def test_tick_formatter_scale_and_suffix():
+    fmt = G.DanishFormatter(scale=100, suffix=" %")
+    fmt.set_locs([0.0, 0.125, 0.25])
+    assert [fmt(v, i) for i, v in enumerate([0.0, 0.125, 0.25])] == ["0,0 %", "12,5 %", "25,0 %"]
+    fixed = G.DanishFormatter(decimals=2)
+    fixed.set_locs([1.0])
+    assert fixed(1.0, 0) == "1,00"
+
+
+def weekly(n=53, level=0.02):
+    w = np.arange(n)
+    est = level * np.sin(w / 8.0)
+    return pd.DataFrame({"att": est, "ci_low": est - 0.01, "ci_high": est + 0.01}, index=w)
+
+
+def test_effects_over_time_panels_band_and_zero_line():
+    f = weekly()
+    fig = G.effects_over_time([(f, "Privat praktik"), (f * 2, "Løntilskud")], scale=100,
+                              xlabel="Uger efter start", ylabel="Procentpoint", xlim=(0, 52), xstep=4)
+    a1, a2 = fig.axes
+    assert [a1.get_title(loc="left"), a2.get_title(loc="left")] == ["Privat praktik", "Løntilskud"]
+    line = [ln for ln in a2.get_lines() if ln.get_label() == "Effekt"][0]
+    np.testing.assert_allclose(line.get_ydata(), f["att"] * 200)
+    assert any(list(ln.get_ydata()) == [0, 0] for ln in a1.get_lines())        # zero line
+    assert len(a1.collections) == 1                                            # the CI band
+    assert [t.get_text() for t in a1.get_legend().get_texts()] == ["95 pct.-konfidensinterval",
+                                                                   "Effekt"]
+    assert {"0", "4", "8", "52"} <= set(labels(a2.xaxis))
+    single = G.effects_over_time([(f, "Uden titel")], scale=100)
+    assert single.axes[0].get_title(loc="left") == ""
+
+
+def test_dot_whisker_categories_whiskers_and_groups():
+    frame = pd.DataFrame({
+        "kode": ["(1)", "(2)", "(3)", "(1)", "(2)", "(3)"],
+        "gruppe": ["Mænd"] * 3 + ["Kvinder"] * 3,
+        "est": [1.0, -0.5, 2.0, 1.5, 0.2, -1.0],
+        "lo": [0.2, -1.5, 1.0, 0.5, -0.6, -2.5], "hi": [1.8, 0.5, 3.0, 2.5, 1.0, 0.5],
+    })
+    ax = G.dot_whisker(frame, label="kode", estimate="est", ci=("lo", "hi"), group="gruppe",
+                       xlabel="Effekt, procentpoint", refs=(-2, 2))
+    assert labels(ax.yaxis) == ["(1)", "(2)", "(3)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["(1)", "(2)", "(3)"]
+    ypos = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+    assert ypos["(1)"] > ypos["(2)"] > ypos["(3)"]                      # first category on top
+    assert len(ax.collections) == 4                                     # 2 x (whiskers, dots)
+    whiskers = ax.collections[0].get_segments()
+    assert [tuple(s[:, 0]) for s in whiskers] == [(0.2, 1.8), (-1.5, 0.5), (1.0, 3.0)]
+    xs = sorted({round(ln.get_xdata()[0], 6) for ln in ax.get_lines()})
+    assert xs == [-2, 0, 2]                                             # zero and reference lines
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Mænd", "Kvinder"]
+
+
+def test_dot_whisker_log_scale_drops_nonpositive():
+    frame = pd.DataFrame({"v": ["a", "b"], "r": [0.0, 2.0]})
+    ax = G.dot_whisker(frame, label="v", estimate="r", zero=1, xscale="log")
+    assert ax.get_xscale() == "log"
+    assert len(ax.collections[0].get_offsets()) == 1
+
+
+def test_histogram_and_density():
+    rng = np.random.default_rng(1)
+    ax = G.histogram({"Deltagere": rng.normal(0, 1, 200), "Kontrol": rng.normal(1, 1, 300)},
+                     bins=10, density=True)
+    assert len(ax.patches) == 2 and ax.get_legend() is not None
+    x = np.array([0.2, 0.4, 0.6])
+    grid = np.linspace(0, 1, 101)
+    f = G.weighted_density(x, [1, 1, 1], grid, 0.05)
+    assert np.trapezoid(f, grid) == pytest.approx(1, abs=1e-3)
+    g = G.weighted_density(x, [1, 1, -0.5], grid, 0.05)                 # negative weights allowed
+    assert g.min() == 0
+    ax = G.density({"Deltagere": x, "Kontrol": x}, grid=grid, bandwidth=0.05,
+                   weights={"Kontrol": [2, 1, 1]}, xlabel="Propensity score")
+    assert [ln.get_label() for ln in ax.get_lines()] == ["Deltagere", "Kontrol"]
+
+
+def test_km_curves_are_step_functions_from_one():
+    table = pd.DataFrame({
+        "group": ["Indsats"] * 3 + ["Kontrol"] * 3,
+        "time": [2, 5, 9, 1, 4, 9],
+        "survival": [0.9, 0.7, 0.6, 0.8, 0.5, 0.3],
+        "ci_low": [0.8, 0.6, 0.5, 0.7, 0.4, 0.2], "ci_high": [1.0, 0.8, 0.7, 0.9, 0.6, 0.4],
+    })
+    ax = G.km_curves(table, scale=100, xlabel="Måneder", ylabel="Pct. uden hændelse")
+    first = ax.get_lines()[0]
+    assert first.get_drawstyle() == "steps-post"
+    assert list(first.get_xdata()) == [0, 2, 5, 9]
+    assert list(first.get_ydata()) == [100, 90, 70, 60]
+    assert len(ax.collections) == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Indsats", "Kontrol"]
+    bare = G.km_curves(table.drop(columns=["ci_low", "ci_high"]), ci=None, group="group")
+    assert len(bare.collections) == 0
+
+
+def test_flow_diagram_prints_danish_counts():
+    fig = G.flow_diagram([("Indberettede deltagere", 1234), ("På offentlig forsørgelse", 1100),
+                          ("Analysestikprøven", 1050)],
+                         [("Ikke på forsørgelse", 134), ("Bopæl i Skanderborg", 50)])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "Indberettede deltagere\nn = 1.234" in texts
+    assert "Bopæl i Skanderborg\nn = 50" in texts
+    assert len(fig.axes[0].patches) == 5 + 4                            # 5 boxes, 4 arrows
+    with pytest.raises(ValueError):
+        G.flow_diagram([])
+
+
+def test_bar_chart_labels_bars_in_danish():
+    ax = G.bar_chart(["Mænd", "Kvinder"], {"Før": [0.125, 0.2], "Efter": [0.3, 0.41]}, scale=100,
+                     decimals=1, ylabel="Pct.")
+    bar_labels = [t.get_text() for t in ax.texts]
+    assert bar_labels == ["12,5", "20,0", "30,0", "41,0"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mænd", "Kvinder"]
