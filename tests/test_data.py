@@ -28,13 +28,13 @@ def test_decimal_comma_value_names_column_and_row(tmp_path):
     with pytest.raises(DataError) as err:
         read_csv(f, {"id": "int", "amount": "float"})
     msg = str(err.value)
-    assert "'amount'" in msg and "række 3" in msg and "decimalkomma" in msg
+    assert "kolonne 'amount'" in msg and "linje 3" in msg and "'3,5'" in msg and "decimalkomma" in msg
 
 
 def test_bool_column_must_be_zero_or_one(tmp_path):
     f = tmp_path / "x.csv"
     f.write_text("id,offer\n1,0\n2,2\n")
-    with pytest.raises(DataError, match="'offer', række 3: '2' skal være 0 eller 1"):
+    with pytest.raises(DataError, match="linje 3, kolonne 'offer': '2' skal være 0 eller 1"):
         read_csv(f, {"id": "int", "offer": "bool01"})
 
 

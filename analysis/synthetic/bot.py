@@ -151,6 +151,7 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
+from analysis.synthetic.contract import Rule, contract_from_columns
 from analysis.synthetic.files import (FileLayout, codebook_columns, csv_text, finalize, read_files,
                                       write_files)
 
@@ -576,6 +577,29 @@ SORT_KEYS = {"persons": ["person_id"], "municipalities": ["kommune_kode"], "week
 LAYOUTS: dict[str, FileLayout] = {stem: FileLayout(SCHEMA[stem], frozenset(NULLABLE[stem]),
                                                   DECIMALS[stem], tuple(SORT_KEYS[stem]))
                                    for stem in SCHEMA}
+#: What files in place of these (register data too) must hold; checked on reading
+#: (evalreport.author.data.read_dataset) and written into codebook.md.
+CONTRACT = contract_from_columns(
+    "bot", COLUMNS,
+    keys={"persons": ["person_id"], "municipalities": ["kommune_kode"], "weekly_states": ["person_id"],
+          "monthly_hours": ["person_id"], "monthly_sector": ["person_id"],
+          "context_unemployment": ["area", "year"], "context_employment": ["sex", "origin", "year"]},
+    rules={"persons.start_week": Rule(pattern=r"\d{4}-W\d{2}"), "persons.age": Rule(min=15, max=100),
+           "persons.kommune_kode": Rule(min=0, max=999), "persons.years_in_dk": Rule(min=0),
+           "persons.children_*": Rule(min=0), "persons.partner_years_in_dk": Rule(min=0),
+           "persons.partner_emp_rate": Rule(min=0, max=1), "persons.wage_prev_year": Rule(min=0),
+           "persons.nulstillende_samtaler": Rule(min=0),
+           "persons.residence_basis": Rule(values=("Asyl", "Familiesammenført til flygtning", "Andet")),
+           "municipalities.kommune_type": Rule(values=("koncept-tro", "løst inspireret")),
+           "weekly_states.w*": Rule(values=tuple(STATE_CODES)),
+           "monthly_hours.m*": Rule(min=0, max=744),
+           "monthly_sector.m*": Rule(values=(0,) + tuple(10 * i + o for i in INDUSTRIES for o in OWNERSHIPS)),
+           "context_unemployment.unemployment_pct": Rule(min=0, max=100),
+           "context_employment.employment_pct": Rule(min=0, max=100)},
+    references={"weekly_states.person_id": "persons.person_id",
+                "monthly_hours.person_id": "persons.person_id",
+                "monthly_sector.person_id": "persons.person_id"},
+)
 
 
 @dataclass
@@ -1722,8 +1746,10 @@ def codebook_text(meta: dict | None = None) -> str:
               "whose main job is in the industry / ownership type.", ""]
     for stem, cols in COLUMNS.items():
         if stem in ("weekly_states", "monthly_hours", "monthly_sector"):
+            lines += [f"Contract of `{stem}.csv`:"] + CONTRACT.codebook_lines(stem)
             continue
         lines += codebook_columns(stem, cols, SORT_KEYS[stem])
+        lines += CONTRACT.codebook_lines(stem)
     return "\n".join(lines)
 
 

@@ -142,6 +142,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis import costs
+from analysis.synthetic.contract import Rule, contract_from_columns
 from analysis.synthetic.files import (FileLayout, codebook_columns, csv_text, finalize, read_files,
                                       write_files)
 
@@ -318,6 +319,34 @@ SORT_KEYS = {"families": ["family_id"], "persons": ["person_id"],
 LAYOUTS: dict[str, FileLayout] = {stem: FileLayout(SCHEMA[stem], frozenset(NULLABLE[stem]),
                                                   DECIMALS[stem], tuple(SORT_KEYS[stem]))
                                    for stem in SCHEMA}
+#: What files in place of these (register data too) must hold; checked on reading
+#: (evalreport.author.data.read_dataset) and written into codebook.md.
+CONTRACT = contract_from_columns(
+    "oto", COLUMNS,
+    keys={"families": ["family_id"], "persons": ["person_id"],
+          "expenditure_flows": ["family_id", "area", "month"], "price_index": ["year"],
+          "support_status": ["person_id", "period", "status"]},
+    rules={"families.stratum": Rule(values=(1, 2, 3)),
+           "families.area": Rule(values=("Gellerup", "Toveshøj", "Skovgårdsparken")),
+           "families.years_on_benefit": Rule(min=0),
+           "families.family_size": Rule(min=1), "families.n_adults": Rule(min=0),
+           "families.n_children_le18": Rule(min=0),
+           "families.notif_*": Rule(min=0), "families.exp_*": Rule(min=0),
+           "persons.stratum": Rule(values=(1, 2, 3)), "persons.age_2019": Rule(min=0, max=120),
+           "persons.origin": Rule(values=("dansk", "efterkommer", "indvandrer")),
+           "persons.school_absence*": Rule(min=0, max=100), "persons.exam_year": Rule(min=2000, max=2030),
+           "persons.exam_grade*": Rule(min=-3, max=12), "persons.trivsel*": Rule(min=0, max=10),
+           "persons.*_hours*": Rule(min=0), "persons.activation_*": Rule(min=0, max=1),
+           "expenditure_flows.area": Rule(values=("social", "employment")),
+           "expenditure_flows.month": Rule(pattern=r"\d{4}-(0[1-9]|1[0-2])"),
+           "price_index.index": Rule(min=0.01),
+           "support_status.period": Rule(pattern=r"\d{4}-(0[1-9]|1[0-2])|ever"),
+           "support_status.status": Rule(values=STATUSES)},
+    references={"persons.family_id": "families.family_id",
+                "expenditure_flows.family_id": "families.family_id",
+                "support_status.person_id": "persons.person_id",
+                "support_status.family_id": "families.family_id"},
+)
 
 
 @dataclass
@@ -870,6 +899,7 @@ def codebook_text(meta: dict | None = None) -> str:
     lines.append("")
     for stem, cols in COLUMNS.items():
         lines += codebook_columns(stem, cols, SORT_KEYS[stem])
+        lines += CONTRACT.codebook_lines(stem)
     return "\n".join(lines)
 
 
