@@ -216,3 +216,46 @@ def test_runs_of_weeks():
     assert W.runs([]) == ""
     assert W.runs(np.array([0, 1, 2, 10, 11, 20]), noun="måned") == \
         "måned 0\u20132, måned 10\u201311 og måned 20"
+
+
+# ---------------------------------------------------------------- results as arguments
+
+def test_results_can_stand_for_their_p_value():
+    from dataclasses import dataclass
+
+    import pandas as pd
+
+    @dataclass
+    class Est:
+        estimate: float
+        p_value: float
+
+    r = Est(-1.1, 0.046)
+    row = pd.Series({"att": 0.053, "p_value": 0.004, "se": 0.01})
+    assert W.is_significant(r) and W.p_text(r) == "p = 0,046"
+    assert W.significance(row, levels=W.STAR_LEVELS, p_value=False) == \
+        "statistisk signifikant på 1 pct.-niveau"
+    assert W.significance_clause({"p_value": 0.2}) == \
+        "som ikke er statistisk signifikant på 5 pct.-niveau (p = 0,20)"
+    assert W.field(r, "att", "estimate") == -1.1 and W.field(row, "att") == 0.053
+    with pytest.raises(KeyError):
+        W.field(row, "ci_low")
+
+
+def test_effect_words():
+    row = {"att": 0.0529, "p_value": 0.03}
+    assert W.effect_words(row, scale=100, p_value=False, levels=W.STAR_LEVELS) == \
+        "en stigning på 5,3 procentpoint, som er statistisk signifikant på 5 pct.-niveau"
+    assert W.effect_words({"att": -0.0004, "p_value": 0.9}, scale=100, p_value=False) == \
+        "praktisk talt nul (0,0 procentpoint), som ikke er statistisk signifikant på 5 pct.-niveau"
+    assert W.effect_words(estimate=-3, p=0.07, unit="timer", decimals=0) == \
+        "et fald på 3 timer, som kun er statistisk signifikant på 10 pct.-niveau (p = 0,07)"
+
+
+def test_amounts_in_prose_and_their_direction():
+    assert W.kr_step(-252_000) == 10_000 and W.kr_step(99_999) == 1_000
+    assert W.approx_kr(-252_000) == "godt 250.000 kr."
+    assert W.approx_kr(200_900) == "omkring 200.000 kr."
+    assert W.approx_kr(4_321, 5_000) == "knap 5.000 kr."
+    assert W.direction(-4_999, "højere", "lavere", "lige så høje", step=10_000) == "lige så høje"
+    assert W.direction(-5_000, "højere", "lavere", "lige så høje", step=10_000) == "lavere"

@@ -27,9 +27,10 @@ from .phrases import phrase, phrase_text
 from .sources import dataset_meta, is_synthetic, source_line, synthetic_label, synthetic_notice
 from .tables import (Column, EffectRow, Panel, ReportTable, Row, Subhead, TableBuilder, count_table,
                      effect_table, stacked_table)
-from .words import (STAR_LEVELS, and_list, change, count_noun, difference, direction, interval,
-                    is_significant, level_text, p_text, relative, relative_share, runs, significance,
-                    significance_clause, size_word, spread, times, unit_word, with_unit)
+from .words import (STAR_LEVELS, and_list, approx_kr, change, count_noun, difference, direction,
+                    effect_words, field, interval, is_significant, kr_step, level_text, p_text,
+                    relative, relative_share, runs, significance, significance_clause, size_word,
+                    spread, times, unit_word, with_unit)
 
 __all__ = [
     # numbers
@@ -41,7 +42,7 @@ __all__ = [
     "STAR_LEVELS", "is_significant", "p_text", "level_text", "significance",
     "significance_clause", "direction", "change", "difference", "size_word", "unit_word",
     "with_unit", "count_noun", "and_list", "interval", "spread", "relative", "relative_share",
-    "times", "runs",
+    "times", "runs", "effect_words", "approx_kr", "kr_step", "field",
     # sentences
     "phrase", "phrase_text",
     # tables

@@ -5,7 +5,9 @@ Every word is chosen from the number *as printed*: a value that prints as
 is never printed with the wrong number of the noun; an effect size of 0,196 that
 prints as ``0,20`` is called "moderat", like the printed number says.
 
-Significance (``p < level``; p exactly at the level is *not* significant)::
+Significance (``p < level``; p exactly at the level is *not* significant). Where a
+p-value is expected, a result may be given instead: anything with a ``p_value``
+attribute or key (``analysis.rct.EffectEstimate``, a row of a tidy results frame)::
 
     is_significant(0.03)                       True
     p_text(0.046)                              'p = 0,046'  (two decimals would print 0,05)
@@ -34,7 +36,7 @@ Lists, intervals, relative effects::
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import formatting as F
 
@@ -42,7 +44,8 @@ __all__ = [
     "STAR_LEVELS", "is_significant", "p_decimals", "p_text", "level_text", "significance",
     "significance_clause", "direction", "change", "difference", "size_word", "unit_word",
     "with_unit", "count_noun", "and_list", "interval", "spread", "relative_share", "relative",
-    "times", "runs", "UNITS", "NEUTER_NOUNS", "article",
+    "times", "runs", "UNITS", "NEUTER_NOUNS", "article", "field", "effect_words", "kr_step",
+    "approx_kr",
 ]
 
 #: The significance levels of the star legend, most significant first.
@@ -51,7 +54,22 @@ STAR_LEVELS: tuple[float, ...] = tuple(t for t, _ in F.DEFAULT_STAR_LEVELS)
 
 # --------------------------------------------------------------------------- significance
 
+def field(result: Any, *names: str) -> Any:
+    """The first of ``names`` in a result: an attribute (dataclass) or a key (mapping, Series)."""
+    for n in names:
+        if hasattr(result, n) and not isinstance(result, Mapping):
+            return getattr(result, n)
+        try:
+            return result[n]
+        except (KeyError, IndexError, TypeError):
+            continue
+    raise KeyError(f"{type(result).__name__} has none of {names}")
+
+
 def _p(p: Any) -> Decimal:
+    if not isinstance(p, (int, float, Decimal)) and not F.is_missing(p) \
+            and (hasattr(p, "p_value") or isinstance(p, Mapping) or hasattr(p, "index")):
+        p = field(p, "p_value")
     d = F.to_decimal(p)
     if d is None:
         raise ValueError("a significance word needs a p-value, got a missing value")
@@ -89,7 +107,8 @@ def p_decimals(p: Any, level: float = 0.05, *, decimals: int = 2, max_decimals: 
 def p_text(p: Any, level: float = 0.05, *, floor: float | None = None) -> str:
     """"p = 0,13"; near the level with more decimals ("p = 0,046"); below ``floor``
     "p < 0,01"."""
-    return F.fmt_p_eq(p, p_decimals(p, level), floor=floor)
+    d = _p(p)
+    return F.fmt_p_eq(d, p_decimals(d, level), floor=floor)
 
 
 def level_text(level: float) -> str:
@@ -140,10 +159,15 @@ def significance_clause(p: Any, level: float = 0.05, *, lead: str = "som",
 # --------------------------------------------------------------------------- direction and size
 
 def direction(x: Any, up: str, down: str, zero: str = "", *, decimals: int = 0,
-              scale: Any = None) -> str:
+              scale: Any = None, step: Any = None) -> str:
     """``up``, ``down`` or ``zero`` by the sign of ``x`` as printed with ``decimals``
-    (``decimals=-3`` for a sum rounded to thousands)."""
-    s = F.sign_of(x, decimals, scale=scale)
+    (``decimals=-3`` for a sum rounded to thousands) or, with ``step``, as rounded to a
+    multiple of ``step`` (the rounding of :func:`approx_kr`)."""
+    if step is not None:
+        r = F.round_to(x if scale is None else F.to_decimal(x) * F.to_decimal(scale), step)
+        s = (r > 0) - (r < 0)
+    else:
+        s = F.sign_of(x, decimals, scale=scale)
     return up if s > 0 else down if s < 0 else zero
 
 
@@ -177,6 +201,26 @@ def difference(x: Any, unit: str = "", *, decimals: int = 0, scale: Any = None,
     if s == 0:
         return same
     return f"{with_unit(x, unit, decimals, scale=scale, absolute=True)} {up if s > 0 else down}"
+
+
+def effect_words(result: Any = None, *, estimate: Any = None, p: Any = None,
+                 unit: str = "procentpoint", decimals: int = 1, scale: Any = None,
+                 up: str = "stigning", down: str = "fald", zero: str = "praktisk talt nul",
+                 level: float = 0.05, weak: float | None = 0.10,
+                 levels: Sequence[float] | None = None, p_value: bool = True,
+                 floor: float | None = None, lead: str = "som") -> str:
+    """An effect and its significance: "en stigning på 5,3 procentpoint, som er statistisk
+    signifikant på 5 pct.-niveau (p = 0,03)"; at a printed zero "praktisk talt nul (0,0
+    procentpoint), som ikke er …". ``result`` supplies ``att``/``estimate`` and ``p_value``
+    (or give ``estimate`` and ``p``)."""
+    est = field(result, "att", "estimate") if estimate is None else estimate
+    pv = result if p is None else p
+    clause = significance_clause(pv, level, lead=lead, weak=weak, levels=levels, p_value=p_value,
+                                 floor=floor)
+    s = F.sign_of(est, decimals, scale=scale)
+    if s == 0:
+        return f"{zero} ({with_unit(0, unit, decimals)}), {clause}"
+    return f"{change(est, unit, decimals=decimals, scale=scale, up=up, down=down)}, {clause}"
 
 
 #: (upper bound, word) for the absolute standardised effect size, after rounding.
@@ -332,6 +376,18 @@ def relative(effect: Any, base: Any, *, decimals: int = 0, more: str = "mere",
     if s == 0:
         return f"{same} {than}"
     return f"{F.fmt_pct(abs(x), decimals, from_share=True)} {more if s > 0 else less} end {than}"
+
+
+def kr_step(x: Any) -> int:
+    """The rounding of an amount in prose: 10.000 kr. from 100.000 kr., else 1.000 kr."""
+    return 10_000 if abs(F.to_decimal(x)) >= 100_000 else 1_000
+
+
+def approx_kr(x: Any, step: Any = None) -> str:
+    """An amount in prose, rounded and without sign (the words carry it): "omkring 200.000 kr.",
+    "knap 90.000 kr." (step :func:`kr_step` unless given). Pair it with
+    ``direction(x, …, step=…)`` for the direction word of the same rounded amount."""
+    return F.fmt_approx(abs(F.to_decimal(x)), step or kr_step(x)) + " kr."
 
 
 def times(effect: Any, base: Any, decimals: int = 1) -> str:
