@@ -55,6 +55,14 @@ def test_danish_tick_labels_have_the_decimals_they_need(locs, expected):
     assert labels(ax.yaxis) == expected
 
 
+def test_year_axis_without_thousands_separator():
+    fig, ax = G.new_figure()
+    ax.plot([2012, 2020], [1, 2])
+    G.danish_ticks(ax, "x", group=False)
+    ax.xaxis.set_major_locator(FixedLocator([2012, 2016, 2020]))
+    assert labels(ax.xaxis) == ["2012", "2016", "2020"]
+
+
 def test_tick_formatter_scale_and_suffix():
     fmt = G.DanishFormatter(scale=100, suffix=" %")
     fmt.set_locs([0.0, 0.125, 0.25])

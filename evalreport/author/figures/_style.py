@@ -107,11 +107,12 @@ class DanishFormatter(Formatter):
 
     The decimals are the fewest that print every tick exactly (``decimals`` fixes them);
     ``scale`` multiplies first (``scale=100`` for shares shown in pct.); ``suffix`` is
-    appended ("%").
+    appended ("%"); ``group=False`` leaves out the thousands separator (years: "2016").
     """
 
     def __init__(self, *, scale: float | None = None, decimals: int | None = None,
-                 max_decimals: int = 4, suffix: str = "") -> None:
+                 max_decimals: int = 4, suffix: str = "", group: bool = True) -> None:
+        self.group = group
         self.scale = scale
         self.decimals = decimals
         self.max_decimals = max_decimals
@@ -130,15 +131,17 @@ class DanishFormatter(Formatter):
         dec = self.decimals if self.decimals is not None else self._auto
         if self.decimals is None and pos is None:          # a single value (cursor, annotation)
             dec = _exact_decimals([self._value(float(x))], self.max_decimals)
-        return F.fmt_num(self._value(float(x)), dec) + self.suffix
+        return F.fmt_num(self._value(float(x)), dec, group=self.group) + self.suffix
 
 
 def danish_ticks(ax, axis: str = "both", *, scale: float | None = None,
-                 decimals: int | None = None, suffix: str = "") -> None:
-    """Put :class:`DanishFormatter` on the x, y or both axes of ``ax``."""
+                 decimals: int | None = None, suffix: str = "", group: bool = True) -> None:
+    """Put :class:`DanishFormatter` on the x, y or both axes of ``ax`` (``group=False`` for
+    an axis of years)."""
     for name in ("x", "y") if axis == "both" else (axis,):
         target = ax.xaxis if name == "x" else ax.yaxis
-        target.set_major_formatter(DanishFormatter(scale=scale, decimals=decimals, suffix=suffix))
+        target.set_major_formatter(DanishFormatter(scale=scale, decimals=decimals, suffix=suffix,
+                                                   group=group))
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, height: float = 3.2,
