@@ -118,8 +118,9 @@ def test_dot_whisker_categories_whiskers_and_groups():
 
 def test_dot_whisker_log_scale_drops_nonpositive():
     frame = pd.DataFrame({"v": ["a", "b"], "r": [0.0, 2.0]})
-    ax = G.dot_whisker(frame, label="v", estimate="r", zero=1, xscale="log")
+    ax = G.dot_whisker(frame, label="v", estimate="r", zero=1, refs=(0.5, 2), xscale="log")
     assert ax.get_xscale() == "log"
+    assert labels(ax.xaxis) == ["0,5", "1,0", "2,0"]                  # the reference lines
     assert len(ax.collections[0].get_offsets()) == 1
 
 

@@ -126,8 +126,11 @@ def dot_whisker(frame, *, label: str, estimate: str, ci: tuple[str, str] | None 
         ax.set_xlabel(xlabel)
     danish_ticks(ax, "x")
     if xscale == "log":
-        from matplotlib.ticker import NullFormatter
+        from matplotlib.ticker import FixedLocator, NullFormatter
 
+        marks = sorted({v for v in (zero, *refs) if v is not None and v > 0})
+        if marks:                                      # label the lines a reader compares with
+            ax.xaxis.set_major_locator(FixedLocator(marks))
         ax.xaxis.set_minor_formatter(NullFormatter())
     if group is not None and legend:
         ax.legend(**(legend_kw or {}))
