@@ -171,7 +171,7 @@ def test_cli_text_is_plain_off_a_tty_and_coloured_on_request(site, monkeypatch, 
     main(["diff", "demo", "1.0.0", "1.1.0", "--no-html"])
     plain = capsys.readouterr().out
     assert "\x1b[" not in plain
-    assert re.search(r"-> [B-D] \| Gennemsnit: \S+ -> \S+  Δ [+-]\d", plain)
+    assert re.search(r"-> [B-D] \| Gennemsnit: \S+ -> \S+  Δ [+\u2212]\d", plain)
     assert "+ række E" in plain and "+ tbl-extra" in plain and "[-" in plain and "{+" in plain
     main(["diff", "demo", "1.0.0", "1.1.0", "--no-html", "--color", "always"])
     assert "\x1b[31m" in capsys.readouterr().out
@@ -242,7 +242,22 @@ def test_danish_numbers():
     assert D.danish_number("1.234.567,5") == 1234567.5
     assert D.danish_number("") is None and D.danish_number("ikke oplyst") is None
     assert D.fmt_delta_danish(0.3000000001, 1) == "+0,3"
-    assert D.fmt_delta_danish(-1052, 0) == "-1.052"
+    assert D.fmt_delta_danish(-1052, 0) == "\u22121.052"
+
+
+def test_both_minus_signs_are_read():
+    typographic, ascii_ = "\u22121,1 (\u22122,5 til 0,3)", "-1,1 (-2,5 til 0,3)"
+    assert D.danish_numbers(typographic) == D.danish_numbers(ascii_) == [-1.1, -2.5, 0.3]
+    assert D.danish_number("\u22121.052") == -1052
+    assert D.danish_numbers("23\u221229") == [23, 29]          # after a digit: not a sign
+    assert D.equal_within(ascii_, typographic, 0.05)        # same numbers, within any tolerance
+
+
+def test_a_cell_that_only_changes_its_minus_sign_has_delta_zero(tmp_path):
+    old = export(tmp_path / "old", frame(["a", "b"], v=["-1,1 (-2,5 til 0,3)", "2,0"]))
+    new = export(tmp_path / "new", frame(["a", "b"], v=["\u22121,1 (\u22122,5 til 0,3)", "2,0"]))
+    d = D.compare_tables_only(old, new).tables[0]
+    assert [(c.row, c.delta) for c in d.cells] == [("a", 0)]
 
 
 def test_rows_are_matched_by_label_not_position(tmp_path):

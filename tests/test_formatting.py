@@ -17,18 +17,18 @@ from evalreport.author.formatting import (
     (0.125, 2, "0,13"),          # float 0.125 is exact; half away from zero
     (2.675, 2, "2,68"),          # float 2.67499999...; round() gives 2.67
     (1.005, 2, "1,01"),
-    (-0.125, 2, "-0,13"),        # away from zero, also for negatives
+    (-0.125, 2, "−0,13"),        # away from zero, also for negatives
     (0.5, 0, "1"),
-    (-0.5, 0, "-1"),
+    (-0.5, 0, "−1"),
     (2.5, 0, "3"),               # not banker's rounding
     (-0.04, 1, "0,0"),           # no negative zero
     (-0.0, 2, "0,00"),
     (8.05, 1, "8,1"),
     (1052, 0, "1.052"),
-    (-1014, 0, "-1.014"),
+    (-1014, 0, "−1.014"),
     (1234567.891, 2, "1.234.567,89"),
     (999.96, 1, "1.000,0"),
-    (-999999.5, 0, "-1.000.000"),
+    (-999999.5, 0, "−1.000.000"),
     (123, 0, "123"),
     (204321, -3, "204.000"),
     (0.1 + 0.2, 2, "0,30"),
@@ -40,16 +40,19 @@ def test_fmt_num(x, decimals, expected):
     assert fmt_num(x, decimals) == expected
 
 
-def test_ascii_minus_only():
+def test_typographic_minus():
     s = fmt_num(-1234.5, 1)
-    assert s == "-1.234,5"
-    assert "\u2212" not in s and s[0] == "-"
-    assert F.normalize_minus("\u22120,5") == "-0,5"
+    assert s == "\u22121.234,5" and F.MINUS == "\u2212"
+    assert "-" not in s                                   # no ASCII hyphen-minus in print
+    assert F.normalize_minus("-0,5 (-1,2 til 0,3)") == "\u22120,5 (\u22121,2 til 0,3)"
+    assert F.normalize_minus("23-29, P-værdi, aug 2019 - apr 2023") == \
+        "23-29, P-værdi, aug 2019 - apr 2023"             # ranges and words keep their hyphen
+    assert F.normalize_minus("\u22120,5") == "\u22120,5"
 
 
 def test_sign():
     assert fmt_num(3.14, 1, sign=True) == "+3,1"
-    assert fmt_num(-3.14, 1, sign=True) == "-3,1"
+    assert fmt_num(-3.14, 1, sign=True) == "−3,1"
     assert fmt_num(0.01, 1, sign=True) == "0,0"   # rounds to zero: no sign
     assert fmt_num(3.14, 1) == "3,1"               # no "+" unless asked
 
@@ -84,21 +87,21 @@ def test_pct_and_pp():
     assert fmt_pct(0.4697, 1, from_share=True) == "47,0 pct."
     assert fmt_pct(0.125, 0, from_share=True) == "13 pct."
     assert fmt_pct(54, 1, unit="%") == "54,0 %"
-    assert fmt_pp(-1.1) == "-1,1 procentpoint"
+    assert fmt_pp(-1.1) == "−1,1 procentpoint"
     assert fmt_pp(2.35, short=True) == "2,4 pct.-point"
     assert fmt_pp(0.023, 1, from_share=True) == "2,3 procentpoint"
 
 
 def test_intervals_and_cells():
-    assert fmt_ci(-2.5, 0.3) == "-2,5 til 0,3"
-    assert fmt_ci(-2.45, 0.25, 1) == "-2,5 til 0,3"
-    assert fmt_ci(-1014, 132, 0) == "-1.014 til 132"
-    assert fmt_ki(-2.5, 0.3) == "95 pct. KI (-2,5 til 0,3)"
+    assert fmt_ci(-2.5, 0.3) == "−2,5 til 0,3"
+    assert fmt_ci(-2.45, 0.25, 1) == "−2,5 til 0,3"
+    assert fmt_ci(-1014, 132, 0) == "−1.014 til 132"
+    assert fmt_ki(-2.5, 0.3) == "95 pct. KI (−2,5 til 0,3)"
     assert fmt_ki(1, 2, 0, level=90) == "90 pct. KI (1 til 2)"
-    assert fmt_est_ci(-1.1, -2.5, 0.3, 1) == "-1,1 (-2,5 til 0,3)"
+    assert fmt_est_ci(-1.1, -2.5, 0.3, 1) == "−1,1 (−2,5 til 0,3)"
     assert fmt_est_ci(148, 7, 290, 0) == "148 (7 til 290)"
-    assert fmt_est_ci(-441, -1014, 132, 0) == "-441 (-1.014 til 132)"
-    assert fmt_est_ci(-0.11, -0.23, 0.02, 0, scale=100) == "-11 (-23 til 2)"
+    assert fmt_est_ci(-441, -1014, 132, 0) == "−441 (−1.014 til 132)"
+    assert fmt_est_ci(-0.11, -0.23, 0.02, 0, scale=100) == "−11 (−23 til 2)"
     assert fmt_est_ci(78, 11, 144, 0, mark="*") == "78* (11 til 144)"
     assert fmt_est_ci(1.5, None, None, 1) == "1,5"
     assert fmt_mean_sd(8.1, 6.1, 1) == "8,1 (6,1)"
@@ -141,7 +144,7 @@ def test_kroner_and_rounding():
     assert fmt_kr(23_400_000) == "23,4 mio. kr."
     assert fmt_kr(234_000_000) == "234 mio. kr."
     assert fmt_kr(9_996_000) == "10,0 mio. kr."
-    assert fmt_kr(-252_000) == "-252.000 kr."
+    assert fmt_kr(-252_000) == "−252.000 kr."
     assert fmt_kr(2_300_000_000) == "2,30 mia. kr."
     assert fmt_kr(1_160_000, unit="kr") == "1.160.000 kr."
     assert fmt_kr(252_000, 2, unit="mio") == "0,25 mio. kr."

@@ -8,7 +8,7 @@ from evalreport.author.phrases import phrase, phrase_text
 
 def test_effect_sentence_exact():
     assert phrase_text("effekt", est=-1.1, lo=-2.5, hi=0.3, p=0.13) == (
-        "Effekten er en reduktion på 1,1 procentpoint (95 pct. KI -2,5 til 0,3), "
+        "Effekten er en reduktion på 1,1 procentpoint (95 pct. KI −2,5 til 0,3), "
         "som ikke er statistisk signifikant på 5 pct.-niveau (p = 0,13).")
 
 
@@ -17,7 +17,7 @@ def test_effect_sign_flips_direction_word():
     pos = phrase_text("effekt", est=1.1, lo=-0.3, hi=2.5, p=0.13)
     assert "en reduktion på 1,1 procentpoint" in neg and "stigning" not in neg
     assert "en stigning på 1,1 procentpoint" in pos and "reduktion" not in pos
-    assert "(95 pct. KI -0,3 til 2,5)" in pos
+    assert "(95 pct. KI −0,3 til 2,5)" in pos
 
 
 def test_effect_significance_levels():
@@ -39,7 +39,7 @@ def test_effect_significance_levels():
 
 def test_effect_rounding_to_zero_and_custom_words():
     zero = phrase_text("effekt", est=-0.04, lo=-0.2, hi=0.15, p=0.7)
-    assert zero == ("Effekten er praktisk talt nul (0,0 procentpoint; 95 pct. KI -0,2 til 0,2; "
+    assert zero == ("Effekten er praktisk talt nul (0,0 procentpoint; 95 pct. KI −0,2 til 0,2; "
                     "p = 0,70).")
     fald = phrase_text("effekt", est=-1, lo=-1.8, hi=-0.2, p=0.01, unit="timer", decimals=0,
                        op="forøgelse", ned="fald")
@@ -47,7 +47,7 @@ def test_effect_rounding_to_zero_and_custom_words():
     kr = phrase_text("effekt", est=-252_000, lo=-867_000, hi=362_000, p=0.42, unit="kr.",
                      decimals=0, subjekt="effekten på de kommunale udgifter")
     assert kr.startswith("Effekten på de kommunale udgifter er en reduktion på 252.000 kr. (95 pct. KI "
-                         "-867.000 til 362.000)")
+                         "−867.000 til 362.000)")
 
 
 def test_participation_effect():
@@ -55,7 +55,7 @@ def test_participation_effect():
     assert s == ("Da kun knap halvdelen (47 pct.) af de tilbudte familier tog imod tilbuddet, "
                  "er effekten af at deltage større end effekten af at blive tilbudt det. "
                  "Effekten af at deltage svarer til en reduktion på 2,3 procentpoint "
-                 "(95 pct. KI -5,3 til 0,7).")
+                 "(95 pct. KI −5,3 til 0,7).")
     assert "en stigning på 2,3" in phrase_text("effekt_deltagelse", est=2.3, lo=-0.7, hi=5.3)
 
 
@@ -116,7 +116,7 @@ def test_environment_filters_and_override(tmp_path, monkeypatch):
     for name in ("num", "pct", "ci", "p", "kr", "stars", "num_word", "fraction_word"):
         assert name in env.filters
     assert env.from_string("{{ x | num(1) }}|{{ p is significant(0.05) }}|{{ p | stars }}").render(
-        x=-1014.25, p=0.03) == "-1.014,3|True|*"
+        x=-1014.25, p=0.03) == "−1.014,3|True|*"
     (tmp_path / "mine.j2").write_text("{% macro hej(n) %}Der er {{ n | num_word }} børn.{% endmacro %}",
                                       encoding="utf-8")
     monkeypatch.setenv("EVALREPORT_PHRASES_PATH", str(tmp_path))

@@ -135,7 +135,7 @@ def test_size_word_by_the_printed_value(d, expected):
 # ---------------------------------------------------------------- units
 
 @pytest.mark.parametrize("x, decimals, expected", [
-    (1, 0, "1 time"), (-1, 0, "-1 time"), (2, 0, "2 timer"), (0, 0, "0 timer"),
+    (1, 0, "1 time"), (-1, 0, "−1 time"), (2, 0, "2 timer"), (0, 0, "0 timer"),
     (1.4, 0, "1 time"),              # printed "1"
     (1.5, 0, "2 timer"),
     (1.0, 1, "1,0 timer"),           # "1,0" is not the word "one"

@@ -2,9 +2,12 @@
 
 Conventions (see shared spec oto.md §3.0):
 
-* comma decimals and "." thousands: ``1.052``, ``-1.014``, ``8,1``;
-* negatives with the ASCII hyphen-minus ``-`` (never U+2212, which great-tables'
-  ``da`` locale emits; :func:`normalize_minus` repairs foreign strings);
+* comma decimals and "." thousands: ``1.052``, ``−1.014``, ``8,1``;
+* negatives with the typographic minus ``−`` (U+2212, :data:`MINUS`), as the
+  developers' guide and Danish typesetting require, in tables, prose and figure
+  ticks alike; :func:`normalize_minus` turns an ASCII hyphen-minus in front of a
+  number in a foreign string into it. Raw exports (``raw.csv``) keep Python's
+  ``-`` (they are data, not print), and ranges keep their hyphen ("23-29");
 * no ``+`` unless ``sign=True``;
 * rounding is *half away from zero on the decimal value*: the float is first
   turned into the shortest decimal that round-trips (``repr``), so ``0.125`` ->
@@ -17,13 +20,14 @@ Conventions (see shared spec oto.md §3.0):
 * significance markers ``#``/``*``/``**``/``***`` for 10/5/1/0,1 pct. (``p < level``).
 
 Prose helpers: :func:`fmt_pct` ("68 pct."), :func:`fmt_pp` ("1,1 procentpoint"),
-:func:`fmt_ki` ("95 pct. KI (-2,5 til 0,3)"), :func:`fmt_kr` ("200.000 kr.",
+:func:`fmt_ki` ("95 pct. KI (−2,5 til 0,3)"), :func:`fmt_kr` ("200.000 kr.",
 "1,16 mio. kr."), :func:`round_to` / :func:`fmt_approx` ("knap 90"),
 :func:`num_word` ("tre"), :func:`fraction_word` ("knap halvdelen").
 """
 from __future__ import annotations
 
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,8 +43,9 @@ __all__ = [
     "DEFAULT_STAR_LEVELS",
 ]
 
-MINUS = "-"            # ASCII hyphen-minus, the Danish report convention
-UNICODE_MINUS = "\u2212"
+MINUS = "\u2212"       # the typographic minus of printed numbers
+UNICODE_MINUS = MINUS
+ASCII_MINUS = "-"
 
 #: (threshold, marker), most significant first; a p-value gets the marker of the
 #: smallest threshold it is strictly below.
@@ -171,9 +176,14 @@ def _missing(missing: str | None) -> str:
     return _OPTIONS.missing if missing is None else missing
 
 
+_ASCII_NEGATIVE = re.compile(r"(?<![\w,.])-(?=\d)")
+
+
 def normalize_minus(text: str) -> str:
-    """Replace U+2212 (great-tables/babel) by the ASCII hyphen-minus."""
-    return text.replace(UNICODE_MINUS, MINUS)
+    """The report's minus in a foreign string: an ASCII hyphen-minus directly in front of
+    a number (and not after a digit or letter, so "23-29" and "P-værdi" stay) becomes
+    U+2212: "-0,5" -> "−0,5"."""
+    return _ASCII_NEGATIVE.sub(MINUS, text)
 
 
 def cap(text: str) -> str:
@@ -185,7 +195,7 @@ def cap(text: str) -> str:
 
 def fmt_num(x: Any, decimals: int = 0, *, sign: bool = False, scale: Any = None,
             group: bool = True, missing: str | None = None) -> str:
-    """``fmt_num(1052) == "1.052"``, ``fmt_num(-1.05, 1) == "-1,1"``.
+    """``fmt_num(1052) == "1.052"``, ``fmt_num(-1.05, 1) == "−1,1"``.
 
     ``decimals`` may be negative to round to tens/hundreds/thousands
     (``fmt_num(204321, -3) == "204.000"``). ``scale`` multiplies exactly first
@@ -233,7 +243,7 @@ def fmt_pp(x: Any, decimals: int = 1, *, from_share: bool = False, sign: bool = 
 
 def fmt_ci(lo: Any, hi: Any, decimals: int = 1, *, scale: Any = None,
            missing: str | None = None) -> str:
-    """Interval "-2,5 til 0,3" (missing if either bound is missing)."""
+    """Interval "−2,5 til 0,3" (missing if either bound is missing)."""
     if is_missing(lo) or is_missing(hi):
         return _missing(missing)
     return f"{fmt_num(lo, decimals, scale=scale)} til {fmt_num(hi, decimals, scale=scale)}"
@@ -241,7 +251,7 @@ def fmt_ci(lo: Any, hi: Any, decimals: int = 1, *, scale: Any = None,
 
 def fmt_ki(lo: Any, hi: Any, decimals: int = 1, *, level: int = 95, scale: Any = None,
            missing: str | None = None) -> str:
-    """Prose interval: "95 pct. KI (-2,5 til 0,3)"."""
+    """Prose interval: "95 pct. KI (−2,5 til 0,3)"."""
     if is_missing(lo) or is_missing(hi):
         return _missing(missing)
     return f"{level} pct. KI ({fmt_ci(lo, hi, decimals, scale=scale)})"
@@ -249,7 +259,7 @@ def fmt_ki(lo: Any, hi: Any, decimals: int = 1, *, level: int = 95, scale: Any =
 
 def fmt_est_ci(est: Any, lo: Any, hi: Any, decimals: int = 1, *, scale: Any = None,
                mark: str = "", missing: str | None = None) -> str:
-    """Table cell "-1,1 (-2,5 til 0,3)"; ``mark`` (e.g. a star) follows the estimate."""
+    """Table cell "−1,1 (−2,5 til 0,3)"; ``mark`` (e.g. a star) follows the estimate."""
     if is_missing(est):
         return _missing(missing)
     s = fmt_num(est, decimals, scale=scale) + mark

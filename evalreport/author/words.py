@@ -332,7 +332,7 @@ def spread(values: Iterable[Any], *, decimals: int = 1, scale: Any = None,
 
     * all positive: "mellem 4,2 og 5,3 procentpoint mere" (``up``), all negative likewise with
       ``down`` and the numbers without sign; one number when both ends print the same;
-    * mixed or zero: "mellem -1,2 og +3,4 procentpoint".
+    * mixed or zero: "mellem −1,2 og +3,4 procentpoint".
     """
     v = [F.to_decimal(x) for x in values]
     if not v or any(x is None for x in v):

@@ -55,8 +55,10 @@ from .manifest import MANIFEST, read_manifest, sha256_file
 
 # ----------------------------------------------------------------------------- numbers
 
-# A Danish number: "." groups thousands, "," is the decimal mark. A minus counts only
-# when it does not follow a digit ("23-29" is a range, "-0,3" a negative number).
+# A Danish number: "." groups thousands, "," is the decimal mark. A minus is the typographic
+# minus U+2212 that reports print, or the ASCII hyphen-minus of versions built before the
+# switch (both are read, so old and new versions compare by value). It counts only when it
+# does not follow a digit ("23-29" is a range, "−0,3" and "-0,3" negative numbers).
 _NUMBER = re.compile(r"(?<![\d,.])([-\u2212]?)(\d{1,3}(?:\.\d{3})+(?!\d)|\d+)(?:,(\d+))?")
 
 
@@ -99,7 +101,7 @@ def fmt_delta_danish(delta: float, decimals: int) -> str:
     text = f"{abs(delta):,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
     if float(f"{abs(delta):.{decimals}f}") == 0:
         return "0" if decimals == 0 else "0," + "0" * decimals
-    return ("+" if delta > 0 else "-") + text
+    return ("+" if delta > 0 else "\u2212") + text
 
 
 def _raw_number(text: str) -> float | None:
