@@ -55,8 +55,9 @@ def __evalreport_inline__(exprs, ns):
         except Exception as exc:
             raise RuntimeError(f"inline-udtryk nr. {{i + 1}} `{{expr}}`: {{type(exc).__name__}}: {{exc}}") from exc
         if hasattr(value, "_repr_markdown_"):
-            value = value._repr_markdown_()
-        out.append(str(value))
+            out.append(["md", str(value._repr_markdown_())])
+        else:
+            out.append(["text", str(value)])
     print({mark!r} + _er_json.dumps(out))
 '''
 
@@ -64,7 +65,7 @@ def __evalreport_inline__(exprs, ns):
 @dataclass
 class ExecutionResult:
     outputs: dict[int, list] = field(default_factory=dict)       # cell number -> nbformat outputs
-    inline: dict[int, list[str]] = field(default_factory=dict)   # id of Markdown block -> values
+    inline: dict[int, list] = field(default_factory=dict)        # id of Markdown block -> [kind, text]
     seconds: dict[int, float] = field(default_factory=dict)      # cell number -> execution time
 
 
