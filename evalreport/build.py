@@ -14,6 +14,7 @@ changes).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -30,7 +31,7 @@ from pathlib import Path
 from . import __version__
 from .config import Project
 from .engine.crossref import NumberingStyle
-from .engine.execute import execute_document
+from .engine.execute import DEFAULT_MAX_OUTPUT_MB, DEFAULT_TIMEOUT, check_params, execute_document
 from .engine.markdown import to_pandoc_markdown
 from .engine.pandoc import render_body
 from .engine.qmd import read_qmd
@@ -152,6 +153,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     doc = read_qmd(qmd)
     fm = doc.front_matter
     version = validate_version(fm.get("version"), qmd)
+    # Unknown -P names and values of the wrong type fail here, before any work.
+    options = dataclasses.replace(options, params=check_params(doc, options.params))
     engine = resolve_engine(options.engine)
     epoch = build_epoch()
     commit, dirty = git_state(project.root)
@@ -174,7 +177,10 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         table_cells: dict[str, object] = {}
         if engine == "builtin":
             with progress.stage("execute"), watch.watching():
-                result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir)
+                limits = project.settings.get("execute") or {}
+                result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir,
+                                          timeout=limits.get("timeout", DEFAULT_TIMEOUT),
+                                          max_output_mb=limits.get("max-output-mb", DEFAULT_MAX_OUTPUT_MB))
             progress.cells = [(c.number, c.line, c.label, result.seconds[c.number])
                               for c in doc.cells if c.number in result.seconds]
             if progress.cells:

@@ -18,6 +18,7 @@ from .errors import EvalReportError, UnknownReportError
 
 DEFAULTS = {
     "disclosure": {"min-count": 3},
+    "execute": {"timeout": 1200, "max-output-mb": 20},   # per cell: seconds, MB of output
     "output-dir": "_site",
     "site-title": "Evalueringsrapporter",
     "organisation": "",
