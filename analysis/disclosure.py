@@ -48,11 +48,13 @@ class Count:
     ``low``/``high`` are what a reader can infer, not the value)."""
 
     low: int
-    high: int
+    high: int | None
     suppressed: bool = False
     complementary: bool = False
 
     def __post_init__(self):
+        if self.complementary and self.high is None:
+            return                                    # no bounds published
         if self.low < 0 or self.high < self.low:
             raise ValueError(f"invalid count bounds ({self.low}, {self.high})")
 
@@ -300,7 +302,7 @@ def suppress_counts(counts: pd.DataFrame, min_count: int = 3, total_row: str | N
                 if primary[i, j]:
                     out[i, j] = Count(0 if n == 0 else low, min_count - 1, True)
                 elif hidden[i, j]:
-                    out[i, j] = Count(0, max(n, min_count - 1), True, complementary=True)
+                    out[i, j] = Count(0, None, True, complementary=True)
                 else:
                     out[i, j] = Count.exact(n)
         return pd.DataFrame(out, index=frame.index, columns=frame.columns)

@@ -49,6 +49,7 @@ from .outputs.manifest import (
     write_manifest,
 )
 from .outputs.atomic import clean_dead, lock, recover
+from .outputs.disclosure import check_disclosure
 from .outputs.site import write_latest, write_site_index
 from .outputs.versions import (VersionExistsError, content_of, publish_folder, published_changes,
                                validate_version)
@@ -202,6 +203,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             with progress.stage("execute+html (quarto)"), watch.watching():
                 html = run_quarto(qmd, stage, options.params, tables_dir=tables_dir)
         _complete_table_metadata(doc, tables_dir, table_cells, targets)
+        check_disclosure(slug, tables_dir, _printed_texts(result) if engine == "builtin" else [],
+                         int(project.settings["disclosure"]["min-count"]))
         html_path = stage / "index.html"
         html_path.write_text(html, encoding="utf-8")
         pdf_path, pages = None, None
@@ -294,6 +297,20 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
                        folder / "index.html" if manifest.get("html") else None,
                        pdf, manifest.get("pdf_pages"), progress.timings, warnings,
                        progress.cells)
+
+
+def _printed_texts(result) -> list[str]:
+    """What the cells put into the text: inline values and printed or markdown output."""
+    texts = [text for values in result.inline.values() for _, text in values]
+    for outputs in result.outputs.values():
+        for out in outputs or []:
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                texts.append(out.get("text", ""))
+            data = out.get("data") or {}
+            if "text/markdown" in data:
+                value = data["text/markdown"]
+                texts.append("".join(value) if isinstance(value, list) else value)
+    return texts
 
 
 _TABLE_ID_ATTR = re.compile(r'data-table-id="([^"]+)"')
