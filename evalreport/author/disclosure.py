@@ -147,22 +147,3 @@ def _write_record(table_id: str, m: int, cells: list[dict]) -> None:
     tmp.write_text(json.dumps({"id": table_id, "min_count": m, "cells": cells}, ensure_ascii=False,
                               indent=1, default=str), encoding="utf-8")
     tmp.replace(path)
-
-
-def record_counts(table, counts: pd.DataFrame, min_count_: int | None = None) -> None:
-    """Leave the gate's record for a count table built from :class:`analysis.disclosure.Count`
-    cells (``count_table``): which cells are hidden and the counts behind the shown ones."""
-    m = int(min_count_ or min_count())
-    rows = list(zip([r.key for r in table.rows if r.kind == "data"], counts.index))
-    cells = []
-    for (rk, label), (_, row) in zip(rows, counts.iterrows()):
-        for col, ck in zip(counts.columns, [c.key for c in table.columns]):
-            cell = row[col]
-            if not hasattr(cell, "low"):
-                continue
-            hidden = bool(getattr(cell, "suppressed", False))
-            cells.append({"row": rk, "column": ck, "row_label": str(label), "column_label": str(col),
-                          "persons": None if hidden or cell.low != cell.high else float(cell.low),
-                          "kind": "count", "rule": ("komplementær" if getattr(cell, "complementary", False)
-                                                    else f"antal under {m}") if hidden else None})
-    _write_record(table.id, m, cells)
