@@ -262,6 +262,9 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
     """
     out = project.output_dir
     progress = Progress(slug, options.quiet)
+    with lock(lock_path(out, "site"), f"en udgivelse til {out}", say=progress.say):
+        for note in recover(out.parent, out.name):   # a publish into the output folder was killed
+            progress.warn(note)
     with lock(lock_path(out, f"report-{slug}"), f"en bygning af '{slug}'", say=progress.say):
         staged = stage_report(project, slug, options)
         progress, version, stage = staged.progress, staged.version, staged.folder
@@ -269,7 +272,7 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
         try:
             with progress.stage("publish"), lock(lock_path(out, "site"), f"en udgivelse til {out}",
                                                  say=progress.say):
-                for note in recover(out / "reports" / slug) + recover(out):
+                for note in recover(out / "reports" / slug):
                     progress.warn(note)
                 target = out / "reports" / slug / version
                 changes = published_changes(target, stage)

@@ -109,12 +109,12 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def recover(folder: Path) -> list[str]:
+def recover(folder: Path, name: str | None = None) -> list[str]:
     """Finish swaps that a killed run left half done in ``folder``; returns what was done.
 
     ``.<name>.old-<pid>`` of a dead process: if ``<name>`` is missing, the kill came
     between the two renames and the old folder is put back; otherwise it is a
-    leftover and is removed.
+    leftover and is removed. ``name``: only that folder's leftovers.
     """
     done = []
     folder = Path(folder)
@@ -122,7 +122,7 @@ def recover(folder: Path) -> list[str]:
         return done
     for item in sorted(folder.iterdir()):
         m = _OLD.match(item.name)
-        if not m or pid_alive(int(m.group("pid"))):
+        if not m or (name is not None and m.group("name") != name) or pid_alive(int(m.group("pid"))):
             continue
         dest = folder / m.group("name")
         if dest.exists():

@@ -93,7 +93,7 @@ def publish(project, *, dest: Path | None = None, slugs: list[str] | None = None
 
 
 def _publish_locked(project, local: Path, dest: Path, options: BuildOptions) -> PublishResult:
-    for note in recover(dest.parent):
+    for note in recover(dest.parent, dest.name):
         print(f"evalreport publish: {note}", file=sys.stderr, flush=True)
     clean_dead(dest.parent, prefix=f".{dest.name}.publish-")
     result = PublishResult(dest)
