@@ -14,6 +14,7 @@ changes).
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -30,7 +31,7 @@ from pathlib import Path
 from . import __version__
 from .config import Project
 from .engine.crossref import NumberingStyle
-from .engine.execute import execute_document
+from .engine.execute import DEFAULT_MAX_OUTPUT_MB, DEFAULT_TIMEOUT, check_params, execute_document
 from .engine.markdown import to_pandoc_markdown
 from .engine.pandoc import render_body
 from .engine.qmd import read_qmd
@@ -47,10 +48,11 @@ from .outputs.manifest import (
     tool_versions,
     write_manifest,
 )
+from .outputs.atomic import clean_dead, lock, recover
+from .outputs.disclosure import check_disclosure
 from .outputs.site import write_latest, write_site_index
-from .outputs.versions import VersionExistsError, publish_folder, published_changes
-
-_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){0,3}([-+][0-9A-Za-z.-]+)?$")
+from .outputs.versions import (VersionExistsError, content_of, publish_folder, published_changes,
+                               validate_version)
 
 
 @dataclass
@@ -151,9 +153,9 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     progress = Progress(slug, options.quiet)
     doc = read_qmd(qmd)
     fm = doc.front_matter
-    version = str(fm.get("version", "0.0.0"))
-    if not _VERSION.match(version):
-        raise EvalReportError(f"{qmd}: ugyldig version '{version}' i forsiden (brug fx 1.0.0)")
+    version = validate_version(fm.get("version"), qmd)
+    # Unknown -P names and values of the wrong type fail here, before any work.
+    options = dataclasses.replace(options, params=check_params(doc, options.params))
     engine = resolve_engine(options.engine)
     epoch = build_epoch()
     commit, dirty = git_state(project.root)
@@ -165,7 +167,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         project.output_dir.mkdir(parents=True, exist_ok=True)
         staging_root = project.output_dir / ".staging"
     staging_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{slug}-", dir=staging_root))
+    clean_dead(staging_root)                    # staging folders of killed builds
+    stage = Path(tempfile.mkdtemp(prefix=f"{slug}-{os.getpid()}-", dir=staging_root))
     progress.say(f"bygger version {version} med {engine}-motoren")
     watch = InputWatch()
     try:
@@ -175,7 +178,10 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         table_cells: dict[str, object] = {}
         if engine == "builtin":
             with progress.stage("execute"), watch.watching():
-                result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir)
+                limits = project.settings.get("execute") or {}
+                result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir,
+                                          timeout=limits.get("timeout", DEFAULT_TIMEOUT),
+                                          max_output_mb=limits.get("max-output-mb", DEFAULT_MAX_OUTPUT_MB))
             progress.cells = [(c.number, c.line, c.label, result.seconds[c.number])
                               for c in doc.cells if c.number in result.seconds]
             if progress.cells:
@@ -197,6 +203,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             with progress.stage("execute+html (quarto)"), watch.watching():
                 html = run_quarto(qmd, stage, options.params, tables_dir=tables_dir)
         _complete_table_metadata(doc, tables_dir, table_cells, targets)
+        check_disclosure(slug, tables_dir, _printed_texts(result) if engine == "builtin" else [],
+                         int(project.settings["disclosure"]["min-count"]))
         html_path = stage / "index.html"
         html_path.write_text(html, encoding="utf-8")
         pdf_path, pages = None, None
@@ -204,8 +212,6 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             with progress.stage("pdf"):
                 pdf_path = stage / f"{slug}-{version}.pdf"
                 pages = write_pdf(html, pdf_path, base_url=stage, epoch=epoch)
-        if options.to == "pdf":
-            html_path.unlink()
         sources = [qmd, project.root / "_quarto.yml"]
         for key in ("bibliography", "csl"):
             for name in ([fm[key]] if isinstance(fm.get(key), str) else fm.get(key) or []):
@@ -221,6 +227,7 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             "html": "index.html" if options.to != "pdf" else None,
             "pdf": pdf_path.name if pdf_path else None, "pdf_pages": pages,
             "build_stamp": stamp,
+            "content": content_of(stage, html),      # what a reader sees (immutability check)
             "sources": file_records(sources, project.root),
             "inputs": file_records(inputs, project.root),
             "tables": table_records(tables_dir),
@@ -234,42 +241,79 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         raise
     finally:
         watch.close()
+    # With --to pdf the HTML stays in the stage only to compare content (see publish_folder).
     return StagedBuild(slug, version, stage, manifest,
-                       html_path if html_path.exists() else None, pdf_path, pages, progress)
+                       html_path if options.to != "pdf" else None, pdf_path, pages, progress)
+
+
+def lock_path(output_dir: Path, name: str) -> Path:
+    """Lock files live beside the output folder (a publish swaps the folder itself)."""
+    return output_dir.parent / ".evalreport-locks" / f"{output_dir.name}.{name}.lock"
 
 
 def build_report(project: Project, slug: str, options: BuildOptions) -> BuildResult:
     """Build one report and publish it as ``<output>/reports/<slug>/<version>/``.
 
     A version that is published already is only replaced when this build leaves
-    its tables as they are; otherwise :class:`VersionExistsError`, or with
-    ``options.force`` a warning that lists what changes.
+    what a reader sees as it is (text, tables, figures); otherwise
+    :class:`VersionExistsError`, or with ``options.force`` a warning that lists
+    what changes. Builds of the same report are serialised (a lock per report),
+    and so is publishing into the output folder (a lock per site).
     """
-    staged = stage_report(project, slug, options)
-    progress, version, stage = staged.progress, staged.version, staged.folder
-    warnings: list[str] = []
-    try:
-        with progress.stage("publish"):
-            target = project.output_dir / "reports" / slug / version
-            changes = published_changes(target, stage)
-            if changes:
-                if not options.force:
-                    raise VersionExistsError(slug, version, changes, target)
-                text = (f"--force: version {version} er allerede udgivet og overskrives; "
-                        f"det ændrer sig:" + "".join(f"\n  {c}" for c in changes))
-                progress.warn(text)
-                warnings.append(text)
-            folder = publish_folder(stage, target)
-            write_latest(project.output_dir / "reports" / slug)
-            write_site_index(project)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    pdf = staged.pdf
+    out = project.output_dir
+    progress = Progress(slug, options.quiet)
+    with lock(lock_path(out, "site"), f"en udgivelse til {out}", say=progress.say):
+        for note in recover(out.parent, out.name):   # a publish into the output folder was killed
+            progress.warn(note)
+    with lock(lock_path(out, f"report-{slug}"), f"en bygning af '{slug}'", say=progress.say):
+        staged = stage_report(project, slug, options)
+        progress, version, stage = staged.progress, staged.version, staged.folder
+        warnings: list[str] = []
+        try:
+            with progress.stage("publish"), lock(lock_path(out, "site"), f"en udgivelse til {out}",
+                                                 say=progress.say):
+                for note in recover(out / "reports" / slug):
+                    progress.warn(note)
+                target = out / "reports" / slug / version
+                changes = published_changes(target, stage)
+                if changes:
+                    if not options.force:
+                        raise VersionExistsError(slug, version, changes, target)
+                    text = (f"--force: version {version} er allerede udgivet og overskrives; "
+                            f"det ændrer sig:" + "".join(f"\n  {c}" for c in changes))
+                    progress.warn(text)
+                    warnings.append(text)
+
+                def warn(text):
+                    progress.warn(text)
+                    warnings.append(text)
+                made = ("html", "pdf") if options.to == "all" else (options.to,)
+                folder = publish_folder(stage, target, made=made, same_content=not changes, warn=warn)
+                write_latest(out / "reports" / slug)
+                write_site_index(project)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    pdf = folder / manifest["pdf"] if manifest.get("pdf") else None
     return BuildResult(slug, version, folder,
-                       folder / "index.html" if (folder / "index.html").exists() else None,
-                       folder / pdf.name if pdf else None, staged.pages, progress.timings, warnings,
+                       folder / "index.html" if manifest.get("html") else None,
+                       pdf, manifest.get("pdf_pages"), progress.timings, warnings,
                        progress.cells)
+
+
+def _printed_texts(result) -> list[str]:
+    """What the cells put into the text: inline values and printed or markdown output."""
+    texts = [text for values in result.inline.values() for _, text in values]
+    for outputs in result.outputs.values():
+        for out in outputs or []:
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                texts.append(out.get("text", ""))
+            data = out.get("data") or {}
+            if "text/markdown" in data:
+                value = data["text/markdown"]
+                texts.append("".join(value) if isinstance(value, list) else value)
+    return texts
 
 
 _TABLE_ID_ATTR = re.compile(r'data-table-id="([^"]+)"')

@@ -2,14 +2,19 @@
 
 Exit status: 0 on success (``diff``: no differences), 1 when ``diff`` finds
 differences, 2 on an error (a failing cell, an unknown report or version, a
-published version whose tables would change).
+published version whose content would change, bad input data, a file that
+cannot be read or written), 130 on Ctrl-C and 143 on SIGTERM — in both cases
+the kernel is shut down, temporary folders are removed and nothing is half
+published.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -165,8 +170,60 @@ def run_diff(project, args) -> int:
             build.discard()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs (kernel, staging)."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def _os_error_sentence(exc: OSError) -> str:
+    where = exc.filename or ""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"Ingen adgang til {where}: tjek rettighederne til filen eller mappen."
+    if exc.errno == errno.ENOSPC:
+        return f"Disken er fuld ({where}). Frigør plads og byg igen; intet er udgivet halvt."
+    if exc.errno == errno.EROFS:
+        return f"{where} ligger på et skrivebeskyttet filsystem."
+    if exc.errno == errno.ENOENT:
+        return f"{where} findes ikke."
+    return f"{where}: {exc.strerror or exc}"
+
+
+def _slug_here(project) -> str | None:
+    """The report whose folder (reports/<slug>/…) the command is run from, if any."""
+    try:
+        rel = Path.cwd().resolve().relative_to(project.reports_dir.resolve())
+    except ValueError:
+        return None
+    return rel.parts[0] if rel.parts and (project.reports_dir / rel.parts[0] / "index.qmd").is_file() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:                     # not in the main thread (tests): leave it
+        pass
+    try:
+        return _main(args)
+    except Terminated:
+        print("evalreport: stoppet (SIGTERM). Intet er udgivet halvt; kernen er lukket.", file=sys.stderr)
+        return 143
+    except KeyboardInterrupt:
+        print("\nevalreport: afbrudt (Ctrl-C). Intet er udgivet halvt; kernen er lukket.", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"evalreport: {_os_error_sentence(exc)}", file=sys.stderr)
+        return 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(args) -> int:
     try:
         project = load_project()
         if args.command == "list":
@@ -197,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"udgivet til {result.dest} ({len(result.added)} nye versioner, "
                       f"{len(result.kept)} uændrede)", file=sys.stderr)
             return 0
-        slugs = args.slugs or project.report_slugs()
+        here = _slug_here(project)
+        slugs = args.slugs or ([here] if here else project.report_slugs())
         for slug in slugs:          # fail early on a typo, before any long build
             project.report_path(slug)
         options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params), quiet=args.quiet,

@@ -18,6 +18,7 @@ from .errors import EvalReportError, UnknownReportError
 
 DEFAULTS = {
     "disclosure": {"min-count": 3},
+    "execute": {"timeout": 1200, "max-output-mb": 20},   # per cell: seconds, MB of output
     "output-dir": "_site",
     "site-title": "Evalueringsrapporter",
     "organisation": "",
@@ -83,7 +84,21 @@ def load_project(start: Path | None = None) -> Project:
         raise EvalReportError(f"{path}:{(mark.line + 1) if mark else 1}: ugyldig YAML: "
                               f"{getattr(exc, 'problem', exc)}") from None
     settings = _merge(DEFAULTS, quarto.get("evalreport") or {})
+    _check_settings(path, settings)
     return Project(root, quarto, settings)
+
+
+def _check_settings(path: Path, settings: dict) -> None:
+    """Settings that protect published numbers cannot be weakened by a typo."""
+    m = (settings.get("disclosure") or {}).get("min-count")
+    if isinstance(m, bool) or not isinstance(m, int) or m < 3:
+        raise EvalReportError(f"{path}: evalreport: disclosure: min-count er {m!r}; den skal være et heltal "
+                              "på mindst 3 (Danmarks Statistiks regel: ingen tal for færre end 3 personer)")
+    execute = settings.get("execute") or {}
+    for key in ("timeout", "max-output-mb"):
+        value = execute.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise EvalReportError(f"{path}: evalreport: execute: {key} er {value!r}; brug et positivt tal")
 
 
 def project_config(start: Path | None = None) -> dict:

@@ -40,6 +40,10 @@ class DataError(EvalReportError):
     """Bad input data: a missing file or column, a wrong separator, a non-number."""
 
 
+class DisclosureError(EvalReportError):
+    """A published number would break the disclosure rules: names report, table, row, column, rule."""
+
+
 class CrossRefError(EvalReportError):
     pass
 

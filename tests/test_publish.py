@@ -193,14 +193,14 @@ def test_interrupted_publish_leaves_the_previous_site_intact(published, monkeypa
         P.publish(project, dest=dest, build=False)
     assert calls["n"] == 7
     assert snapshot(dest) == before
-    assert sorted(p.name for p in dest.parent.iterdir()) == ["evaluering"]
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".evalreport-locks", "evaluering"]
 
     calls["n"] = -10**6                            # ... and a Ctrl-C half-way likewise
     monkeypatch.setattr(P, "write_site", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     with pytest.raises(KeyboardInterrupt):
         P.publish(project, dest=dest, build=False)
     assert snapshot(dest) == before
-    assert sorted(p.name for p in dest.parent.iterdir()) == ["evaluering"]
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".evalreport-locks", "evaluering"]
 
 
 def test_publish_refuses_to_change_a_published_version(published, capsys):

@@ -16,6 +16,7 @@ One import gives a report its whole Danish vocabulary:
   ``source_line``, ``synthetic_label``, ``synthetic_notice``.
 """
 from .data import load_synthetic, read_csv
+from .disclosure import protect
 from .figures import (BLUE, GREEN, GREY, LIGHT, PALETTE, RED, arrow, bar_chart, box, danish_ticks,
                       density, diagram, dot_whisker, effect_over_time, effects_over_time,
                       flow_diagram, histogram, km_curves, new_figure, use_house_style)
@@ -47,7 +48,7 @@ __all__ = [
     "phrase", "phrase_text",
     # tables
     "ReportTable", "Column", "Row", "EffectRow", "Panel", "Subhead", "TableBuilder",
-    "effect_table", "stacked_table", "count_table",
+    "effect_table", "stacked_table", "count_table", "protect",
     # figures
     "new_figure", "use_house_style", "danish_ticks", "PALETTE", "LIGHT", "BLUE", "RED", "GREEN",
     "GREY", "effect_over_time", "effects_over_time", "dot_whisker", "histogram", "density",

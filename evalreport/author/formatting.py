@@ -506,6 +506,8 @@ def fmt_count(cell: Any, *, min_count: int = 3, missing: str | None = None) -> s
     if is_missing(cell):
         return _missing(missing)
     if hasattr(cell, "low") and hasattr(cell, "high"):
+        if getattr(cell, "complementary", False):
+            return ".."                          # hidden so that a small count cannot be recovered
         if getattr(cell, "suppressed", False):
             return f"<{fmt_num(min_count)}"
         lo, hi = cell.low, cell.high

@@ -8,6 +8,7 @@ document, so they see exactly the state the prose around them describes.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -18,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 
 from ..errors import CellExecutionFailed
 from .qmd import CodeCell, Markdown, QmdDocument
@@ -55,8 +57,9 @@ def __evalreport_inline__(exprs, ns):
         except Exception as exc:
             raise RuntimeError(f"inline-udtryk nr. {{i + 1}} `{{expr}}`: {{type(exc).__name__}}: {{exc}}") from exc
         if hasattr(value, "_repr_markdown_"):
-            value = value._repr_markdown_()
-        out.append(str(value))
+            out.append(["md", str(value._repr_markdown_())])
+        else:
+            out.append(["text", str(value)])
     print({mark!r} + _er_json.dumps(out))
 '''
 
@@ -64,8 +67,77 @@ def __evalreport_inline__(exprs, ns):
 @dataclass
 class ExecutionResult:
     outputs: dict[int, list] = field(default_factory=dict)       # cell number -> nbformat outputs
-    inline: dict[int, list[str]] = field(default_factory=dict)   # id of Markdown block -> values
+    inline: dict[int, list] = field(default_factory=dict)        # id of Markdown block -> [kind, text]
     seconds: dict[int, float] = field(default_factory=dict)      # cell number -> execution time
+
+
+def declared_parameters(doc: QmdDocument) -> dict[str, object]:
+    """name -> default of the report's parameters (plain assignments in its parameters cell);
+    a default that is not a literal is ``...`` (any value is accepted)."""
+    import ast
+
+    out: dict[str, object] = {}
+    for cell in doc.cells:
+        if not cell.is_parameters:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else (
+                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        out[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[target.id] = ...
+    return out
+
+
+def _type_word(value) -> str:
+    return {bool: "sand/falsk (true/false)", int: "et heltal", float: "et tal", str: "tekst",
+            list: "en liste", dict: "en ordbog"}.get(type(value), type(value).__name__)
+
+
+def check_params(doc: QmdDocument, params: dict) -> dict:
+    """The ``-P`` values, checked against the parameters cell before anything runs.
+
+    An unknown name, or a value of another type than the default's, is an
+    EvalReportError listing the report's parameters. Numbers given to a text
+    parameter become text; an integer given to a float parameter becomes a float.
+    """
+    from ..errors import EvalReportError
+
+    if not params:
+        return {}
+    declared = declared_parameters(doc)
+    listing = ", ".join(f"{k} (standard {v!r})" if v is not ... else k for k, v in declared.items()) or "ingen"
+    checked = {}
+    for name, value in params.items():
+        if name not in declared:
+            raise EvalReportError(f"{doc.path}: rapporten har ingen parameter '{name}' (-P {name}=…). "
+                                  f"Rapportens parametre: {listing}")
+        default = declared[name]
+        if default is ... or default is None or value is None:
+            checked[name] = value
+        elif isinstance(default, bool) or isinstance(value, bool):
+            if not (isinstance(default, bool) and isinstance(value, bool)):
+                raise EvalReportError(f"-P {name}={value!r}: '{name}' skal være {_type_word(default)}. "
+                                      f"Rapportens parametre: {listing}")
+            checked[name] = value
+        elif isinstance(default, float) and isinstance(value, int):
+            checked[name] = float(value)
+        elif isinstance(default, str) and isinstance(value, (int, float)):
+            checked[name] = str(value)
+        elif not isinstance(value, type(default)):
+            raise EvalReportError(f"-P {name}={value!r}: '{name}' skal være {_type_word(default)} "
+                                  f"(standard {default!r}), ikke {_type_word(value)}. "
+                                  f"Rapportens parametre: {listing}")
+        else:
+            checked[name] = value
+    return checked
 
 
 def parameters_source(params: dict) -> str:
@@ -77,8 +149,41 @@ def parameters_source(params: dict) -> str:
     return "\n".join(lines)
 
 
+#: Defaults of the limits (``evalreport: execute:`` in _quarto.yml overrides them).
+DEFAULT_TIMEOUT = 1200          # seconds per cell
+DEFAULT_MAX_OUTPUT_MB = 20      # output per cell
+
+
+class OutputLimitExceeded(Exception):
+    """A cell printed more than the output limit."""
+
+
+class _LimitedClient(NotebookClient):
+    """nbclient with a per-cell output limit: past it the cell is stopped at once
+    (the reply wait is cancelled and the kernel shut down) instead of the page growing."""
+
+    output_limit: int = 0
+    cell_bytes: int = 0
+    exceeded: bool = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        self.cell_bytes += len(content.get("text", "") or "") + sum(
+            len(v) for v in (content.get("data") or {}).values() if isinstance(v, str))
+        if self.output_limit and self.cell_bytes > self.output_limit:
+            self.exceeded = True
+            if self.task_poll_for_reply is not None:
+                self.task_poll_for_reply.cancel()
+            raise OutputLimitExceeded()
+        return super().output(outs, msg, display_id, cell_index)
+
+
 def execute_document(doc: QmdDocument, report: str, *, params: dict | None = None,
-                     tables_dir: Path, timeout: int = 900) -> ExecutionResult:
+                     tables_dir: Path, timeout: int = DEFAULT_TIMEOUT,
+                     max_output_mb: float = DEFAULT_MAX_OUTPUT_MB) -> ExecutionResult:
+    """Run the document's cells; a cell that runs longer than ``timeout`` seconds or prints
+    more than ``max_output_mb`` MB stops the build (CellExecutionFailed). The kernel is
+    shut down whatever happens, also on Ctrl-C."""
     params = params or {}
     report_dir = doc.path.parent.resolve()
     plan: list[tuple[str, object]] = []
@@ -111,11 +216,14 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
     result = ExecutionResult()
     # IPC transport: the kernel talks over local sockets in a private temporary
     # folder, not over TCP ports.
+    # The asynchronous kernel manager: with the blocking one, nbclient waits for output
+    # without a deadline and the per-cell timeout never fires.
     sockets = tempfile.mkdtemp(prefix="evalreport-kernel-")
-    km = KernelManager(kernel_name="python3", transport="ipc",
-                       connection_file=os.path.join(sockets, "kernel.json"))
-    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                            connection_file=os.path.join(sockets, "kernel.json"))
+    client = _LimitedClient(nb, km=km, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(report_dir)}})
+    client.output_limit = int(max_output_mb * 1024 * 1024) if max_output_mb else 0
     try:
         # One BLAS thread: statsmodels' fits on a few thousand rows are many times
         # faster single-threaded, and the result does not depend on the core count.
@@ -125,20 +233,51 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
             for index, (kind, ref) in enumerate(plan):
                 cell = nb.cells[index]
                 start = time.perf_counter()
+                client.cell_bytes, client.exceeded = 0, False
                 try:
                     client.execute_cell(cell, index)
                 except CellExecutionError as exc:
                     raise _describe_failure(report, doc, kind, ref, exc) from None
+                except (CellTimeoutError, DeadKernelError, OutputLimitExceeded, asyncio.CancelledError):
+                    if client.exceeded:
+                        raise _limit_failure(report, doc, kind, ref, "OutputLimitExceeded",
+                                             f"cellen skrev mere end {max_output_mb:g} MB output; "
+                                             "grænsen sættes med evalreport: execute: max-output-mb "
+                                             "i _quarto.yml") from None
+                    if time.perf_counter() - start >= timeout:
+                        raise _limit_failure(report, doc, kind, ref, "CellTimeout",
+                                             f"cellen kørte i mere end {timeout} s og blev stoppet; "
+                                             "grænsen sættes med evalreport: execute: timeout "
+                                             "i _quarto.yml") from None
+                    raise _limit_failure(report, doc, kind, ref, "DeadKernel",
+                                         "Python-kernen døde under kørslen (for lidt hukommelse?)") from None
                 if kind == "cell":
                     result.outputs[ref.number] = cell.outputs
                     result.seconds[ref.number] = time.perf_counter() - start
                 elif kind == "inline":
                     result.inline[id(ref)] = _inline_values(cell.outputs)
     finally:
-        if km.has_kernel:
-            km.shutdown_kernel(now=True)
+        stop_kernel(km)
         shutil.rmtree(sockets, ignore_errors=True)
     return result
+
+
+def stop_kernel(km) -> None:
+    """Shut the kernel down; if that fails (an interrupted event loop), kill its process."""
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except BaseException:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _limit_failure(report, doc, kind, ref, ename: str, text: str) -> CellExecutionFailed:
+    number = ref.number if kind in ("cell", "params") else 0
+    line = ref.line if ref is not None else 1
+    return CellExecutionFailed(report, doc.path, number, line, ename, text, "")
 
 
 def _inline_values(outputs) -> list[str]:
@@ -154,6 +293,8 @@ def _describe_failure(report, doc, kind, ref, exc: CellExecutionError) -> CellEx
     tb = _ANSI.sub("", "\n".join(getattr(exc, "traceback", "") or [])) \
         if isinstance(getattr(exc, "traceback", None), list) else _ANSI.sub("", str(exc))
     ename, evalue = getattr(exc, "ename", "Error"), _ANSI.sub("", getattr(exc, "evalue", ""))
+    if ename in ("DataError", "DisclosureError"):
+        tb = ""                  # the message names file, line, column and value: no traceback
     if kind == "cell":
         line = ref.code_line + _error_line_in_cell(tb)
         return CellExecutionFailed(report, doc.path, ref.number, line, ename, evalue, tb)

@@ -5,6 +5,11 @@ carrying the label as id and the caption in an inner ``.er-caption`` div; the
 cross-reference pass numbers them later. Markdown outputs (phrase templates) and
 ``output: asis`` text are spliced in as markdown; HTML outputs (great-tables)
 as raw HTML blocks; images are written to files beside the HTML.
+
+Data never becomes markup (:mod:`evalreport.engine.sanitise`): a plain-string
+inline value is escaped; markdown values and every cell's outputs are framed
+as untrusted, and :func:`evalreport.engine.sanitise.sanitise_ast` cleans them
+after Pandoc has parsed the document.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from pathlib import Path
 
 from .execute import ExecutionResult
 from .qmd import CodeCell, Markdown, QmdDocument
+from .sanitise import escape_markdown, mark_block, mark_inline
 
 _MIME_ORDER = ("text/markdown", "text/html", "image/svg+xml", "image/png", "text/latex", "text/plain")
 
@@ -28,8 +34,17 @@ def to_pandoc_markdown(doc: QmdDocument, result: ExecutionResult, figures_dir: P
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
-def _fill_inline(block: Markdown, values: list[str] | None) -> str:
-    return block.fill_inline(values) if values else block.text
+def _fill_inline(block: Markdown, values: list | None) -> str:
+    if not values:
+        return block.text
+    return block.fill_inline([inline_markdown(v) for v in values])
+
+
+def inline_markdown(value) -> str:
+    """An inline value as markdown: ``["md", text]`` (a value with ``_repr_markdown_``) is kept as
+    markup, framed as untrusted; ``["text", text]`` (anything else, printed with ``str``) is escaped."""
+    kind, text = value if isinstance(value, (list, tuple)) else ("text", value)
+    return mark_inline(text) if kind == "md" else escape_markdown(text)
 
 
 def _cell_markdown(doc: QmdDocument, cell: CodeCell, outputs, figures_dir: Path) -> str:
@@ -44,7 +59,7 @@ def _cell_markdown(doc: QmdDocument, cell: CodeCell, outputs, figures_dir: Path)
         show_warnings = doc.option(cell, "warning", True) is not False
         for k, out in enumerate(outputs):
             pieces.append(_output_markdown(cell, out, k, asis, show_warnings, figures_dir))
-    body = "\n\n".join(p for p in pieces if p and p.strip())
+    body = mark_block("\n\n".join(p for p in pieces if p and p.strip()))
     label = cell.label or ""
     if label.startswith("tbl-"):
         return _float_div(label, "er-table", cell.options.get("tbl-cap", ""), body, caption_first=True)

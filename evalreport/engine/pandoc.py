@@ -16,6 +16,7 @@ import pypandoc
 from ..errors import CrossRefError
 from .crossref import CrossReferencer, NumberingStyle, TocEntry, apply_crossrefs
 from .mathsvg import tex_to_svg
+from .sanitise import sanitise_ast
 
 READER = "markdown-implicit_figures+raw_html+raw_attribute+fenced_divs+bracketed_spans+footnotes+inline_notes+citations+tex_math_dollars"
 
@@ -37,7 +38,7 @@ def markdown_to_ast(md: str) -> dict:
 
 def render_body(md: str, *, style: NumberingStyle, bibliography: Path | None = None,
                 csl: Path | None = None, source: Path | None = None) -> HtmlBody:
-    ast = markdown_to_ast(md)
+    ast = sanitise_ast(markdown_to_ast(md))      # cell output and markdown values: allowlist only
     xref = apply_crossrefs(ast, style)
     if xref.unresolved:
         where = f" i {source}" if source else ""

@@ -13,9 +13,12 @@
 3. Swap the assembled folder into place with two renames.
 
 Until step 3 nothing at the destination changes, so an interrupted or failed
-publish leaves the old site whole (the temporary folder is removed; after a
-hard kill a ``.<name>.publish-*`` folder may be left beside it and can be
-deleted). No version already at the destination is ever left out.
+publish leaves the old site whole; step 3 is one atomic exchange
+(:mod:`evalreport.outputs.atomic`). Publishes to the same destination are
+serialised by a lock beside it; the next publish removes the temporary folders
+of killed ones and completes an interrupted swap. No version already at the
+destination is ever left out, and everything published is readable by a web
+server (folders 0755, files 0644).
 """
 from __future__ import annotations
 
@@ -26,8 +29,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..build import BuildOptions, build_report
+from ..build import BuildOptions, build_report, lock_path
 from ..errors import EvalReportError
+from .atomic import clean_dead, lock, make_readable, recover
 from .site import report_versions, write_site
 from .versions import published_changes, swap_into_place
 
@@ -83,8 +87,17 @@ def publish(project, *, dest: Path | None = None, slugs: list[str] | None = None
     if dest.exists() and not dest.is_dir():
         raise EvalReportError(f"{dest} findes og er ikke en mappe")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    with lock(lock_path(dest, "site"), f"en udgivelse til {dest}",
+              say=lambda t: print(f"evalreport publish: {t}", file=sys.stderr, flush=True)):
+        return _publish_locked(project, local, dest, options)
+
+
+def _publish_locked(project, local: Path, dest: Path, options: BuildOptions) -> PublishResult:
+    for note in recover(dest.parent, dest.name):
+        print(f"evalreport publish: {note}", file=sys.stderr, flush=True)
+    clean_dead(dest.parent, prefix=f".{dest.name}.publish-")
     result = PublishResult(dest)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.publish-", dir=dest.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.publish-{os.getpid()}-", dir=dest.parent))
     try:
         site = tmp / "site"
         site.mkdir()
@@ -110,8 +123,8 @@ def publish(project, *, dest: Path | None = None, slugs: list[str] | None = None
                     continue
                 if not options.force:
                     raise EvalReportError(
-                        f"Version {v['version']} af '{slug}' er allerede udgivet i {dest} med andre "
-                        f"tabeller end i {source}:" + "".join(f"\n  {c}" for c in changes[:30])
+                        f"Version {v['version']} af '{slug}' er allerede udgivet i {dest} med andet "
+                        f"indhold end i {source}:" + "".join(f"\n  {c}" for c in changes[:30])
                         + "\nEn udgivet version ændres ikke: hæv versionen, eller brug --force.")
                 text = (f"--force: version {v['version']} af '{slug}' overskrives i {dest}; det ændrer sig:"
                         + "".join(f"\n  {c}" for c in changes))
@@ -121,6 +134,7 @@ def publish(project, *, dest: Path | None = None, slugs: list[str] | None = None
                 copy_tree(source, target)
                 result.replaced.append((slug, v["version"]))
         write_site(project, site)
+        make_readable(site)
         swap_into_place(site, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

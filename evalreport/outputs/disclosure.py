@@ -1,0 +1,136 @@
+"""The disclosure gate: nothing leaves the build that Danmarks Statistik's rules forbid.
+
+Runs in :func:`evalreport.build.stage_report` after the cells have run and before
+anything is written to the version folder. It reads every exported table
+(``<id>.display.csv``, ``<id>.raw.csv``) and the private records that
+:func:`evalreport.author.disclosure.protect` and ``count_table`` leave in
+``tables/.disclosure/``, and stops the build with a :class:`DisclosureError` that
+names the report, table, row, column and rule when
+
+* a cell whose statistic comes from fewer than ``min-count`` persons (the
+  project's, from ``_quarto.yml``, never below 3) — or a complementary cell — is
+  printed, or its value is still in the raw CSV;
+* a count table's raw export shows a count between 1 and ``min-count − 1``;
+* the text (inline values and printed cell output) quotes a number its table
+  hides.
+
+The private records are deleted afterwards; they are never published.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+from analysis.disclosure import primary_rule
+
+from ..errors import DisclosureError
+
+_NUMBER = re.compile(r"(?<![\d,.])-?\d{1,3}(?:\.\d{3})*(?:,\d+)?(?![\d,])|(?<![\d,.])-?\d+(?:,\d+)?(?![\d,])")
+
+
+def _read_grid(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _numbers(text: str) -> set[str]:
+    return {m.group(0).lstrip("-") for m in _NUMBER.finditer(text or "")}
+
+
+def _telling(token: str, m: int) -> bool:
+    """A printed number specific enough to recognise in the text: with decimals, or a whole
+    number of at least two digits (small counts such as '2' are everywhere in prose)."""
+    return "," in token or len(token.replace(".", "")) >= 2
+
+
+def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count: int) -> list[str]:
+    """Check the exported tables and ``texts``; raise DisclosureError listing every violation.
+
+    Returns the ids of the tables that were checked against a record.
+    """
+    tables_dir = Path(tables_dir)
+    private = tables_dir / ".disclosure"
+    problems: list[str] = []
+    checked: list[str] = []
+    text_numbers = set().union(*(_numbers(t) for t in texts)) if texts else set()
+    try:
+        for record_path in sorted(private.glob("*.json")) if private.is_dir() else []:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            tid = record["id"]
+            display_path, meta_path = tables_dir / f"{tid}.display.csv", tables_dir / f"{tid}.json"
+            if not display_path.exists() or not meta_path.exists():
+                continue                              # never displayed, so never published
+            checked.append(tid)
+            problems += _check_table(report, tables_dir, record, min_count, text_numbers)
+        for raw_path in sorted(tables_dir.glob("*.raw.csv")):
+            tid = raw_path.name[:-len(".raw.csv")]
+            problems += _check_counts(report, tid, raw_path, tables_dir / f"{tid}.json", min_count)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    if problems:
+        listing = "\n  ".join(dict.fromkeys(problems))
+        raise DisclosureError(f"Rapporten '{report}' overholder ikke diskretionsreglerne (min. {min_count} "
+                              f"personer bag hvert tal; evalreport: disclosure: min-count i _quarto.yml). "
+                              f"Intet er udgivet:\n  {listing}")
+    return checked
+
+
+def _check_table(report, tables_dir: Path, record: dict, m: int, text_numbers: set[str]) -> list[str]:
+    tid = record["id"]
+    meta = json.loads((tables_dir / f"{tid}.json").read_text(encoding="utf-8"))
+    grid = _read_grid(tables_dir / f"{tid}.display.csv")
+    raw = _read_grid(tables_dir / f"{tid}.raw.csv") if (tables_dir / f"{tid}.raw.csv").exists() else []
+    row_pos = {r["key"]: i + 1 for i, r in enumerate(meta["rows"])}
+    col_pos = {c["key"]: j + 1 for j, c in enumerate(meta["columns"])}
+    raw_rows = {r[0]: dict(zip(raw[0], r)) for r in raw[1:]} if raw else {}
+    out = []
+    for cell in record["cells"]:
+        rule = cell.get("rule") or primary_rule(cell.get("persons"), min_count=m, kind=cell.get("kind", ""))
+        if rule is None:
+            continue
+        where = f"{report}: tabel {tid}, række '{cell['row_label']}', kolonne '{cell['column_label']}'"
+        i, j = row_pos.get(cell["row"]), col_pos.get(cell["column"])
+        shown = grid[i][j] if i is not None and j is not None and i < len(grid) and j < len(grid[i]) else ""
+        if shown not in ("..", f"<{m}", ""):
+            out.append(f"{where}: '{shown}' er trykt, men reglen er: {rule}")
+        raw_row = raw_rows.get(cell["row"], {})
+        for name, value in raw_row.items():
+            if name == cell["column"] or name.startswith(cell["column"] + "."):
+                if name.endswith((".suppressed", ".low", ".high")) and str(raw_row.get(cell["column"] + ".suppressed")).lower() == "true":
+                    continue
+                if value not in ("", "None", "nan"):
+                    out.append(f"{where}: rå værdi {name} = {value} står i raw.csv, men reglen er: {rule}")
+        hidden = cell.get("hidden_display") or ""
+        leaked = sorted(t for t in _numbers(hidden) if _telling(t, m) and t in text_numbers)
+        if leaked:
+            out.append(f"{where}: teksten nævner {', '.join(leaked)}, som tabellen skjuler ({rule})")
+    return out
+
+
+def _check_counts(report, tid: str, raw_path: Path, meta_path: Path, m: int) -> list[str]:
+    """A count table's raw export (``<key>.low/.high/.suppressed``) must not show a small count."""
+    grid = _read_grid(raw_path)
+    if not grid or not any(h.endswith(".suppressed") for h in grid[0]):
+        return []
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    labels = {r["key"]: r["label"] for r in meta.get("rows", [])}
+    col_labels = {c["key"]: c["label"] for c in meta.get("columns", [])}
+    out = []
+    for row in grid[1:]:
+        values = dict(zip(grid[0], row))
+        for name in grid[0]:
+            if not name.endswith(".suppressed") or str(values.get(name)).lower() != "false":
+                continue
+            key = name[:-len(".suppressed")]
+            low, high = values.get(f"{key}.low"), values.get(f"{key}.high")
+            try:
+                lo, hi = float(low), float(high)
+            except (TypeError, ValueError):
+                continue
+            if lo == hi and 0 < lo < m:
+                out.append(f"{report}: tabel {tid}, række '{labels.get(row[0], row[0])}', kolonne "
+                           f"'{col_labels.get(key, key)}': antallet {lo:g} er under {m} og er ikke skjult")
+    return out

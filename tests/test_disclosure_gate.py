@@ -1,0 +1,109 @@
+"""The disclosure gate: a build whose tables, raw files or text would show a number from
+fewer than min-count persons stops before anything is published, naming report, table,
+row, column and rule."""
+import json
+
+import pandas as pd
+import pytest
+
+from evalreport.build import BuildOptions, build_report
+from evalreport.config import load_project
+from evalreport.errors import DisclosureError, EvalReportError
+
+pytestmark = pytest.mark.build
+
+QUARTO = "project:\n  type: website\n  output-dir: _site\nevalreport:\n  disclosure:\n    min-count: {m}\n"
+
+DOC = '''\
+---
+title: "Balance"
+version: 1.0.0
+---
+
+```{{python}}
+#| tags: [parameters]
+quote = False
+```
+
+```{{python}}
+#| include: false
+import pandas as pd
+from evalreport.author.tables import ReportTable, count_table
+from evalreport.author.disclosure import protect
+from evalreport.author.formatting import fmt_num
+grades = pd.DataFrame({{"group": ["Accept"] * 4 + ["Nej-tak"] * 2 + ["Kontrol"] * 5,
+                        "grade": [7, 4, 10, 2, 12, 7, 4, 7, 2, 10, 4]}})
+stats = grades.groupby("group")["grade"].agg(["mean", "count"])
+tilbud = grades[grades.group != "Kontrol"]["grade"]
+cols = ["Tilbud", "Accept", "Nej-tak", "Kontrol"]
+means = [tilbud.mean()] + [stats.loc[g, "mean"] for g in cols[1:]]
+ns = [len(tilbud)] + [int(stats.loc[g, "count"]) for g in cols[1:]]
+display = pd.DataFrame([[fmt_num(v, 1) for v in means], [fmt_num(v) for v in ns]],
+                       index=["Karakter", "Antal elever"], columns=cols)
+raw = pd.DataFrame([means, ns], index=["Karakter", "Antal elever"], columns=cols)
+nej_tak = fmt_num(stats.loc["Nej-tak", "mean"], 1)
+```
+
+Karaktererne ses i @tbl-balance`{{python}} (", og nej-tak-gruppen fik " + nej_tak) if quote else ""`.
+
+```{{python}}
+#| label: tbl-balance
+#| tbl-cap: "Balance"
+t = ReportTable.from_frames(display, raw, id="tbl-balance")
+protect(t, persons=dict(zip(cols, ns)), parts={{"Tilbud": ["Accept", "Nej-tak"]}},
+        kinds={{"Antal elever": "count"}})
+```
+
+```{{python}}
+#| label: tbl-antal
+#| tbl-cap: "Antal"
+count_table(pd.DataFrame({{"Antal": [{small}, 40]}}, index=["Fleksjob", "Andet"]), id="tbl-antal")
+```
+'''
+
+
+def project(tmp_path, m=3, small=7):
+    (tmp_path / "_quarto.yml").write_text(QUARTO.format(m=m), encoding="utf-8")
+    (tmp_path / "reports" / "demo").mkdir(parents=True)
+    (tmp_path / "reports" / "demo" / "index.qmd").write_text(DOC.format(small=small), encoding="utf-8")
+    return load_project(tmp_path)
+
+
+def test_protected_table_hides_small_groups_and_their_complement_everywhere(tmp_path):
+    result = build_report(project(tmp_path), "demo", BuildOptions(to="html", quiet=True))
+    tables = result.folder / "tables"
+    grid = pd.read_csv(tables / "tbl-balance.display.csv", dtype=str, keep_default_na=False).set_index(
+        pd.Index(["Karakter", "Antal elever"]))
+    assert grid.loc["Karakter", "Nej-tak"] == ".." and grid.loc["Antal elever", "Nej-tak"] == ".."
+    # Tilbud (6) - Accept (4) would give Nej-tak (2) away: Accept is hidden too
+    assert grid.loc["Karakter", "Accept"] == ".." and grid.loc["Antal elever", "Accept"] == ".."
+    assert grid.loc["Antal elever", "Tilbud"] == "6" and grid.loc["Antal elever", "Kontrol"] == "5"
+    raw = pd.read_csv(tables / "tbl-balance.raw.csv").set_index("row")
+    assert raw[["c2", "c3"]].isna().all().all() and raw["c1"].notna().all()   # Accept, Nej-tak; Tilbud
+    notes = json.loads((tables / "tbl-balance.json").read_text(encoding="utf-8"))["notes"]
+    assert any(n.startswith("..: diskretioneret") for n in notes)
+    html = (result.folder / "index.html").read_text(encoding="utf-8")
+    assert "9,5" not in html                                    # the Nej-tak mean (12 + 7) / 2
+    assert not (tables / ".disclosure").exists()                # the gate's records stay private
+
+
+def test_a_hidden_number_quoted_in_the_text_stops_the_build(tmp_path):
+    p = project(tmp_path)
+    with pytest.raises(DisclosureError) as err:
+        build_report(p, "demo", BuildOptions(to="html", quiet=True, params={"quote": True}))
+    msg = str(err.value)
+    assert "Rapporten 'demo'" in msg and "tabel tbl-balance, række 'Karakter', kolonne 'Nej-tak'" in msg
+    assert "teksten nævner 9,5" in msg and "færre end 3 personer" in msg
+    assert not (p.output_dir / "reports").exists()
+
+
+def test_a_small_count_in_a_count_table_stops_the_build(tmp_path):
+    p = project(tmp_path, small=2)
+    with pytest.raises(DisclosureError, match=r"tabel tbl-antal, række 'Fleksjob', kolonne 'Antal': "
+                                              r"antallet 2 er under 3"):
+        build_report(p, "demo", BuildOptions(to="html", quiet=True))
+
+
+def test_min_count_below_three_is_refused(tmp_path):
+    with pytest.raises(EvalReportError, match="min-count er 2; den skal være et heltal på mindst 3"):
+        project(tmp_path, m=2)
