@@ -24,6 +24,8 @@ test-slow: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.oto --out data/synthetic/oto
 	$(BIN)/python -m analysis.synthetic.bot --out data/synthetic/bot
+	$(BIN)/python -m analysis.synthetic.bip --out data/synthetic/bip
+	$(BIN)/python -m analysis.synthetic.star --out data/synthetic/star
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py

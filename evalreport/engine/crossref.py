@@ -16,6 +16,23 @@ Numbering styles (front matter ``evalreport: numbering:``):
 Appendix sections are level-1 headings with class ``.appendix``. Their floats
 may use their own label (``appendix-table-label: Bilagstabel``) and numbering
 (``appendix-numbering: chapter`` → Bilagstabel 2.1 in the second appendix).
+
+Further float kinds are declared as in Quarto (``crossref: custom:`` in the front
+matter, ``kind: float``, ``key``, ``reference-prefix``), e.g. numbered boxes::
+
+    crossref:
+      custom:
+        - {kind: float, key: box, reference-prefix: Boks}
+
+    ::: {#box-indikatorer}
+    …the box's content…
+
+    BIP-indikatorerne
+    :::
+
+As in Quarto, the last paragraph of such a div is its caption; it is printed first
+("Boks 1: BIP-indikatorerne") and the div gets the class ``er-box``. ``@box-indikatorer``
+reads "Boks 1".
 """
 from __future__ import annotations
 
@@ -35,6 +52,11 @@ class NumberingStyle:
     appendix_numbering: str | None = None   # defaults to numbering
     appendix_labels: dict = field(default_factory=dict)   # kind -> label
     number_sections: bool = True
+    custom_kinds: dict = field(default_factory=dict)        # key -> (Label, label), Quarto crossref.custom
+
+    @property
+    def kinds(self) -> dict:
+        return {**KINDS, **self.custom_kinds}
 
     @classmethod
     def from_front_matter(cls, fm: dict) -> "NumberingStyle":
@@ -47,6 +69,7 @@ class NumberingStyle:
                 "tbl": opts.get("appendix-table-label"),
                 "fig": opts.get("appendix-figure-label")}.items() if v},
             number_sections=bool(fm.get("number-sections", True)),
+            custom_kinds=_custom_kinds(fm),
         )
         for value in (style.numbering, style.appendix_numbering or style.numbering):
             if value not in ("flat", "chapter", "chapter-dash"):
@@ -61,6 +84,20 @@ class NumberingStyle:
             return f"{prefix}{k_total}"
         sep = "." if mode == "chapter" else "-"
         return f"{prefix}{chapter}{sep}{k_in_chapter}"
+
+
+def _custom_kinds(fm: dict) -> dict:
+    """Float kinds from Quarto's ``crossref: custom:`` list (``kind: float``, ``key``, ``reference-prefix``)."""
+    out = {}
+    for entry in ((fm.get("crossref") or {}).get("custom") or []):
+        if not isinstance(entry, dict) or entry.get("kind", "float") != "float":
+            continue
+        key, prefix = str(entry.get("key", "")), entry.get("reference-prefix")
+        if not key.isalnum() or key in KINDS or key == "sec" or not prefix:
+            raise CrossRefError(f"crossref.custom: ugyldig float-type {entry!r} (key: bogstaver, "
+                                "ikke tbl/fig/sec; reference-prefix: påkrævet)")
+        out[key] = (str(prefix), str(prefix).lower())
+    return out
 
 
 @dataclass
@@ -169,7 +206,7 @@ class CrossReferencer:
                     attr, content = block["c"]
                     ident = attr[0]
                     kind = ident.split("-", 1)[0] if "-" in ident else ""
-                    if kind in KINDS:
+                    if kind in self.style.kinds:
                         part = "appendix" if in_appendix else "main"
                         k_total[part][kind] = k_total[part].get(kind, 0) + 1
                         k_chapter[kind] = k_chapter.get(kind, 0) + 1
@@ -177,8 +214,10 @@ class CrossReferencer:
                         number = self.style.float_number(in_appendix, ch, k_chapter[kind],
                                                          k_total[part][kind])
                         label = (self.style.appendix_labels.get(kind) if in_appendix else None) \
-                            or KINDS[kind][0]
+                            or self.style.kinds[kind][0]
                         self.targets[ident] = Target(kind, number, label)
+                        if kind not in KINDS:
+                            self._caption_from_last_paragraph(block)
                         self._caption(content, f"{label} {number}:")
                     walk(content)
                 elif t == "BlockQuote":
@@ -196,6 +235,19 @@ class CrossReferencer:
                 else:
                     inner.insert(0, {"t": "Para", "c": [{"t": "Strong", "c": _str_inlines(prefix)}]})
                 return
+
+    @staticmethod
+    def _caption_from_last_paragraph(div: dict) -> None:
+        """Quarto's div floats: the last paragraph is the caption. Move it first as an .er-caption div."""
+        attr, content = div["c"]
+        if "er-box" not in attr[1]:
+            attr[1].append("er-box")
+        if any(b.get("t") == "Div" and "er-caption" in b["c"][0][1] for b in content):
+            return
+        if not content or content[-1].get("t") != "Para":
+            raise CrossRefError(f"#{attr[0]}: sidste afsnit skal være billedteksten")
+        caption = content.pop()
+        content.insert(0, {"t": "Div", "c": [["", ["er-caption"], []], [caption]]})
 
     # -- pass 2: resolve references ----------------------------------------------------------
     def resolve(self, node):
@@ -219,7 +271,8 @@ class CrossReferencer:
             return None
         citations = el["c"][0]
         ids = [c["citationId"] for c in citations]
-        refs = [i for i in ids if i.split("-", 1)[0].lower() in ("tbl", "fig", "sec")]
+        prefixes = set(self.style.kinds) | {"sec"}
+        refs = [i for i in ids if i.split("-", 1)[0].lower() in prefixes]
         if not refs:
             return None
         if len(refs) != len(ids):
