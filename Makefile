@@ -24,6 +24,7 @@ test-slow: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.oto --out data/synthetic/oto
 	$(BIN)/python -m analysis.synthetic.bot --out data/synthetic/bot
+	$(BIN)/python -m analysis.synthetic.social --out data/synthetic/social
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py
