@@ -359,3 +359,75 @@ def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequ
     if person is not None:
         cols += [f"persons_{g}" for g in groups]
     return pd.DataFrame.from_dict(rows, orient="index")[cols]
+
+
+# ---------------------------------------------------------------------------
+# the BIP layout: one row per measurement, B/S items, borger_svar/sagsbeh_svar, S1 ticks
+# ---------------------------------------------------------------------------
+#: The two indices: the mean of their items (complete cases).
+CITIZEN_INDEX, CASEWORKER_INDEX = "B1-B9", "S2-S12"
+INDEX_ITEMS: dict[str, tuple[str, ...]] = {CITIZEN_INDEX: CITIZEN_ITEMS, CASEWORKER_INDEX: CASEWORKER_ITEMS}
+#: Outcomes in the report's figure order: citizen index, B1–B9, caseworker index, S2–S12.
+OUTCOMES: tuple[str, ...] = (CITIZEN_INDEX,) + CITIZEN_ITEMS + (CASEWORKER_INDEX,) + CASEWORKER_ITEMS
+
+
+def changes_frame(answers: pd.DataFrame, *, citizen_answered: str = "borger_svar",
+                  caseworker_answered: str = "sagsbeh_svar") -> pd.DataFrame:
+    """Progression on every outcome at every measurement, with the combination of that measurement.
+
+    One row per measurement (same index as ``answers``): ``person_id``,
+    ``date``, ``combination`` (from S1 of this measurement; None if unknown),
+    the type columns J O S H Ingen, ``weeks_B``/``weeks_S`` (weeks since the
+    respondent's previous answer) and one column per outcome in
+    :data:`OUTCOMES` with the change since the respondent's previous answer
+    (NaN for a first answer or a missing item). ``in_sample`` marks the
+    analysis sample of the report's Tabel 3: a repeat measurement with a known
+    combination and a citizen change on at least one of B1–B9.
+    """
+    out = answers[["person_id", "date"]].copy()
+    out["combination"] = combination_from_ticks(answers)
+    out = out.join(type_indicators(out["combination"]))
+    for side, index, flag in (("B", CITIZEN_INDEX, citizen_answered), ("S", CASEWORKER_INDEX, caseworker_answered)):
+        items = INDEX_ITEMS[index]
+        ch = item_changes(answers, items, flag)
+        out[f"weeks_{side}"] = ch["weeks_since_prev"].reindex(out.index)
+        out[index] = index_change(ch, items).reindex(out.index)
+        for it in items:
+            out[it] = ch[it].reindex(out.index)
+    out["in_sample"] = out["combination"].notna() & out[list(CITIZEN_ITEMS)].notna().any(axis=1)
+    return out[["person_id", "date", "combination", *GROUPS, "weeks_B", "weeks_S", "in_sample", *OUTCOMES]]
+
+
+def _weeks_column(outcome: str) -> str:
+    return "weeks_B" if outcome.startswith("B") else "weeks_S"
+
+
+def progression_summary(frame: pd.DataFrame, outcomes: Sequence[str] = OUTCOMES) -> pd.DataFrame:
+    """Tabel 1: per outcome the mean change, its SD, the number of changes and the share exactly zero."""
+    rows = []
+    for o in outcomes:
+        d = frame[o].dropna()
+        rows.append({"outcome": o, "mean": float(d.mean()), "sd": float(d.std(ddof=1)), "n": int(len(d)),
+                     "zero_share": float((d.abs() < 1e-9).mean()), "positive_share": float((d > 1e-9).mean()),
+                     "negative_share": float((d < -1e-9).mean())})
+    return pd.DataFrame(rows)
+
+
+def estimation_sample(frame: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """Rows with the outcome's change and a known combination, with ``z`` = standardised change."""
+    d = frame.loc[frame[outcome].notna() & frame["combination"].notna(),
+                  ["person_id", "combination", _weeks_column(outcome), outcome]]
+    return d.assign(z=standardise(d[outcome])).rename(columns={_weeks_column(outcome): "weeks"})
+
+
+def progression_cell_means(frame: pd.DataFrame, outcome: str, alpha: float = 0.05) -> CellMeans:
+    """Standardised progression on ``outcome`` by combination: :func:`cell_means` with person clusters."""
+    d = estimation_sample(frame, outcome)
+    return cell_means(d["z"], d["combination"], cluster=d["person_id"], alpha=alpha)
+
+
+def progression_gap_slope(frame: pd.DataFrame, outcome: str, *, clustered: bool = True,
+                          alpha: float = 0.05) -> Slope:
+    """Standardised progression on ``outcome`` regressed on weeks since the previous answer."""
+    d = estimation_sample(frame, outcome)
+    return slope(d["z"], d["weeks"], cluster=d["person_id"] if clustered else None, alpha=alpha)
