@@ -329,15 +329,18 @@ def percentile_shift(d: float) -> PercentileShift:
 GROUPS: tuple[str, ...] = ("J", "O", "S", "H", "Ingen")
 
 
-def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequence[str] = GROUPS) -> pd.DataFrame:
+def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequence[str] = GROUPS,
+                  person: str | None = None) -> pd.DataFrame:
     """Mean of each variable within each (overlapping) group column (0/1).
 
     ``frame`` has one 0/1 column per group (:func:`type_indicators`) and the
     variables (0/1 shares or numbers). Returns a frame indexed by variable with
     one column per group (the mean over rows where the group column is 1 and
-    the variable is observed) plus ``n_<group>`` columns (rows used) and
+    the variable is observed) plus ``n_<group>`` (rows used) and
     ``count_<group>`` (sum of the variable in the group: the number of 1s for
-    0/1 variables, which the disclosure check needs).
+    0/1 variables). With ``person`` (an id column) also ``persons_<group>``:
+    the number of distinct persons with a non-zero value in the group, which
+    disclosure control needs when rows are repeated answers.
     """
     variables = list(variables)
     rows = {}
@@ -349,8 +352,12 @@ def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequ
             r[g] = float(x[m].mean()) if m.any() else np.nan
             r[f"n_{g}"] = int(m.sum())
             r[f"count_{g}"] = float(x[m].sum())
+            if person is not None:
+                r[f"persons_{g}"] = int(frame.loc[m & (x != 0), person].nunique())
         rows[v] = r
     cols = list(groups) + [f"n_{g}" for g in groups] + [f"count_{g}" for g in groups]
+    if person is not None:
+        cols += [f"persons_{g}" for g in groups]
     return pd.DataFrame.from_dict(rows, orient="index")[cols]
 
 

@@ -172,7 +172,9 @@ def test_slope_matches_least_squares():
 
 def test_group_profile_overlapping_columns():
     f = pd.DataFrame({"J": [1, 1, 0, 0], "O": [1, 0, 1, 0], "S": [0] * 4, "H": [0, 0, 0, 0],
-                      "Ingen": [0, 0, 0, 1], "alder": [30.0, 40.0, 50.0, 60.0], "gift": [1, 0, 1, 1]})
-    p = prog.group_profile(f, ["alder", "gift"])
+                      "Ingen": [0, 0, 0, 1], "alder": [30.0, 40.0, 50.0, 60.0], "gift": [1, 0, 1, 1],
+                      "pid": [7, 7, 8, 9]})
+    p = prog.group_profile(f, ["alder", "gift"], person="pid")
+    assert p.at["gift", "persons_O"] == 2 and p.at["gift", "persons_J"] == 1 and p.at["gift", "persons_S"] == 0
     assert p.at["alder", "J"] == 35 and p.at["alder", "O"] == 40 and np.isnan(p.at["alder", "S"])
     assert p.at["gift", "Ingen"] == 1 and p.at["gift", "n_J"] == 2 and p.at["gift", "count_O"] == 2

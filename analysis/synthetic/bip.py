@@ -520,6 +520,7 @@ def generate(seed: int = DEFAULT_SEED, n_persons: int = N_PERSONS) -> BipData:
     answers = finalize(answers, LAYOUTS["answers"])
     meta = {
         "generator": "analysis.synthetic.bip", "generator_version": GENERATOR_VERSION, "seed": int(seed),
+        "synthetic": True,
         "n_persons": int(n_persons), "n_measurements": int(n),
         "n_citizen_answers": int(cit_ans.sum()), "n_caseworker_answers": int(cw_ans.sum()),
         "combination_intercepts": {c: round(float(v), 6) for c, v in zip(prog.COMBINATIONS, intercepts)},

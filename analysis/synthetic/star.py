@@ -333,6 +333,7 @@ def generate(seed: int = DEFAULT_SEED) -> StarData:
         out[stem] = finalize(out[stem], LAYOUTS[stem])
     meta = {
         "generator": "analysis.synthetic.star", "generator_version": GENERATOR_VERSION, "seed": int(seed),
+        "synthetic": True,
         "arms": ARMS,
         "true_effects": {f"{tr}.{o}.{arm}": v for (tr, o, arm), v in TRUE_EFFECTS.items()},
         "jobfirst_six_year_relative_effect": JOBFIRST_6Y_RELATIVE,

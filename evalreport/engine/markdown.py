@@ -64,8 +64,15 @@ def _cell_markdown(doc: QmdDocument, cell: CodeCell, outputs, figures_dir: Path)
     if label.startswith("tbl-"):
         return _float_div(label, "er-table", cell.options.get("tbl-cap", ""), body, caption_first=True)
     if label.startswith("fig-"):
-        return _float_div(label, "er-figure", cell.options.get("fig-cap", ""), body, caption_first=False)
+        top = _fig_cap_location(doc, cell) == "top"
+        return _float_div(label, "er-figure", cell.options.get("fig-cap", ""), body, caption_first=top)
     return body
+
+
+def _fig_cap_location(doc: QmdDocument, cell: CodeCell) -> str:
+    """Quarto's ``fig-cap-location`` (``top`` or ``bottom``, the default): cell option, else front matter."""
+    where = cell.options.get("fig-cap-location", doc.front_matter.get("fig-cap-location", "bottom"))
+    return "top" if str(where).strip().lower() == "top" else "bottom"
 
 
 def _float_div(label: str, cls: str, caption: str, body: str, caption_first: bool) -> str:

@@ -19,7 +19,7 @@ from ..errors import QmdSyntaxError
 
 # Options a cell may carry. Anything else is an error so typos do not pass silently.
 CELL_OPTIONS = {
-    "label", "tbl-cap", "fig-cap", "fig-alt", "echo", "output", "include", "eval",
+    "label", "tbl-cap", "fig-cap", "fig-alt", "fig-cap-location", "echo", "output", "include", "eval",
     "warning", "error", "tags", "tbl-colwidths", "fig-width", "fig-height", "code-fold",
     "message",
 }

@@ -12,12 +12,15 @@ tidy data and return matplotlib axes or a figure:
   :func:`diagram` for process diagrams;
 * :func:`bar_chart`: grouped bars with their printed values.
 
+:func:`figure_notes` writes "Anm.:" and "Kilde:" lines under a figure.
+
 A figure of its own starts with :func:`new_figure` (``plt.subplots`` in the house style).
 """
 from ._bars import bar_chart
 from ._diagrams import arrow, box, diagram, flow_diagram
 from ._distributions import density, histogram, weighted_density
 from ._effects import dot_whisker, effect_over_time, effects_over_time
+from ._notes import FigureNotes, figure_notes
 from ._style import (BLUE, GREEN, GREY, LIGHT, OCHRE, PALETTE, RED, TEAL, VIOLET, DanishFormatter,
                      danish_ticks, new_figure, use_house_style)
 from ._survival import km_curves
@@ -27,4 +30,5 @@ __all__ = [
     "BLUE", "RED", "GREEN", "GREY", "OCHRE", "VIOLET", "TEAL",
     "effect_over_time", "effects_over_time", "dot_whisker", "histogram", "density",
     "weighted_density", "km_curves", "flow_diagram", "box", "arrow", "diagram", "bar_chart",
+    "figure_notes", "FigureNotes",
 ]

@@ -1,0 +1,49 @@
+"""Lines under a figure (figure_notes) and Quarto's fig-cap-location in the builtin engine."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from evalreport.author import figure_notes
+from evalreport.engine.markdown import to_pandoc_markdown
+from evalreport.engine.qmd import read_qmd
+
+
+def test_figure_notes_markdown():
+    md = figure_notes(["Punktet er et gennemsnit.", "Stregen er et 95 pct. KI."], source="Syntetiske data (seed 1).")
+    assert md._repr_markdown_() == ("::: {.er-figure-notes}\nAnm.: Punktet er et gennemsnit.\n\n"
+                                    "Stregen er et 95 pct. KI.\n\nKilde: Syntetiske data (seed 1).\n:::\n")
+    assert figure_notes("Anm.: allerede med.").lines == ["Anm.: allerede med."]
+    assert figure_notes(source="Kilde: DREAM.").lines == ["Kilde: DREAM."]
+    assert figure_notes().markdown() == ""
+
+
+QMD = """---
+title: t
+{front}---
+
+```{{python}}
+#| label: fig-a
+#| fig-cap: "Overskrift"
+{opt}1
+```
+"""
+
+
+def _markdown(tmp_path, front="", opt=""):
+    path = tmp_path / "index.qmd"
+    path.write_text(QMD.format(front=front, opt=opt), encoding="utf-8")
+    doc = read_qmd(path)
+    cell = doc.cells[0]
+    outputs = [{"output_type": "display_data", "data": {"image/svg+xml": "<svg/>"}},
+               {"output_type": "display_data", "data": {"text/markdown": str(figure_notes("Note", source="DREAM"))}}]
+    result = SimpleNamespace(outputs={cell.number: outputs}, inline={})
+    return to_pandoc_markdown(doc, result, tmp_path / "figures")
+
+
+def test_fig_cap_location_top_puts_the_caption_above_and_the_notes_below(tmp_path):
+    md = _markdown(tmp_path, front="fig-cap-location: top\n")
+    assert md.index("{.er-caption}") < md.index("![") < md.index("Anm.: Note") < md.index("Kilde: DREAM")
+    md = _markdown(tmp_path)                                   # Quarto's default: caption below
+    assert md.index("![") < md.index("Anm.: Note") < md.index("{.er-caption}")
+    md = _markdown(tmp_path, opt="#| fig-cap-location: top\n")  # a cell option wins
+    assert md.index("{.er-caption}") < md.index("![")
