@@ -26,6 +26,7 @@ data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.bot --out data/synthetic/bot
 	$(BIN)/python -m analysis.synthetic.bip --out data/synthetic/bip
 	$(BIN)/python -m analysis.synthetic.star --out data/synthetic/star
+	$(BIN)/python -m analysis.synthetic.social --out data/synthetic/social
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/build_times.py
