@@ -120,3 +120,77 @@ def per_year(total, years: float):
 def window_years(first_month: str, last_month: str) -> float:
     """Length in years of an inclusive month window: Jan 2020 – Mar 2023 → 39/12 = 3.25."""
     return (int(_months([last_month])[0] - _months([first_month])[0]) + 1) / 12.0
+
+
+# ---------------------------------------------------------------------------
+# Cost assessment of a programme: priced hours, annualised establishment costs,
+# cost per participant, and budget scenarios (Socialstyrelsen's cost model and SØM)
+# ---------------------------------------------------------------------------
+#: Effective working hours a year of a public employee (Finansministeriet 2006) and the overhead
+#: on wage costs used in Socialstyrelsen's cost model.
+HOURS_PER_YEAR_NORM = 1418.0
+WAGE_OVERHEAD = 0.20
+
+
+def hourly_cost(annual_wage, hours_per_year: float = HOURS_PER_YEAR_NORM, overhead: float = WAGE_OVERHEAD):
+    """Cost of one hour: annual wage / hours a year × (1 + overhead)."""
+    if hours_per_year <= 0:
+        raise ValueError("hours_per_year must be positive")
+    return np.asarray(annual_wage, dtype=float) / hours_per_year * (1.0 + overhead) \
+        if np.ndim(annual_wage) else float(annual_wage) / hours_per_year * (1.0 + overhead)
+
+
+def price_resources(records: pd.DataFrame, wages: Mapping[str, float], *, staff_col: str = "staff",
+                    hours_col: str = "hours", expenses_col: str = "expenses",
+                    hours_per_year: float = HOURS_PER_YEAR_NORM, overhead: float = WAGE_OVERHEAD) -> pd.Series:
+    """Kroner of each resource record: hours × hourly cost of the staff type + other expenses.
+
+    A record with hours must name a staff type found in ``wages`` (ValueError otherwise)."""
+    staff = records[staff_col]
+    has_hours = records[hours_col].fillna(0) > 0
+    unknown = sorted(set(staff[has_hours].dropna()) - set(wages)) + (
+        ["(missing)"] if staff[has_hours].isna().any() else [])
+    if unknown:
+        raise ValueError(f"no wage for staff type(s): {', '.join(map(str, unknown))}")
+    rate = staff.map(lambda s: hourly_cost(wages[s], hours_per_year, overhead) if s in wages else 0.0)
+    return records[hours_col].fillna(0) * rate + records[expenses_col].fillna(0)
+
+
+def annuity_factor(years: int, rate: float, due: bool = True) -> float:
+    """Σ (1 + rate)^-t over t = 0..years-1 (annuity due, payments at the start of each year) or
+    t = 1..years (ordinary annuity). An investment of I a year over ``years`` costs I / factor."""
+    if years < 1:
+        raise ValueError("years must be at least 1")
+    ts = range(0, years) if due else range(1, years + 1)
+    return float(sum((1.0 + rate) ** -t for t in ts))
+
+
+def annualise(investment: float, years: int, rate: float) -> float:
+    """Equal yearly cost (annuity due) of an investment written off over ``years`` at ``rate``."""
+    return float(investment) / annuity_factor(years, rate, due=True)
+
+
+def present_value_of_annual(annual: float, years: int, rate: float) -> float:
+    """Present value of ``annual`` kroner a year in years 1..``years`` (ordinary annuity)."""
+    return float(annual) * annuity_factor(years, rate, due=False)
+
+
+def scenario_net(cost: float, consequences: Mapping[str, float], prices: pd.DataFrame, *,
+                 years: int, rate: float, cost_payer: str = "kommune") -> pd.Series:
+    """Budget result of one scenario by payer: present value of the consequences minus the cost.
+
+    ``consequences``: units a year by consequence (e.g. {'arbejdsmarked': 6, 'socialpaed': -4}:
+    six more weeks a year in work, four fewer days of support). ``prices``: columns consequence,
+    payer, annual_value (kroner gained per unit a year). The cost is borne by ``cost_payer``.
+    Returns net kroner by payer plus 'samlet' (the sum)."""
+    payers = sorted(set(prices["payer"]) | {cost_payer})
+    net = pd.Series(0.0, index=payers)
+    for cons, units in consequences.items():
+        p = prices[prices["consequence"] == cons]
+        if p.empty:
+            raise ValueError(f"no price for consequence '{cons}'")
+        for payer, value in zip(p["payer"], p["annual_value"]):
+            net[payer] += present_value_of_annual(float(value) * float(units), years, rate)
+    net[cost_payer] -= float(cost)
+    net["samlet"] = net.sum()
+    return net
