@@ -108,6 +108,7 @@ import pandas as pd
 
 from analysis.cem import CemResult, Coarsening, cem
 from analysis.costs import price_resources
+from analysis.synthetic.contract import Rule, contract_from_columns
 from analysis.synthetic.files import (FileLayout, codebook_columns, finalize, read_files,
                                       write_files)
 
@@ -289,7 +290,7 @@ COLUMNS: dict[str, list[tuple]] = {
         ("phase", "str", None, False, "category", "etablering or drift"),
         ("quarter", "str", None, False, "YYYYQn", "Quarter of the report (establishment: 2017Q4)"),
         ("item", "str", None, False, "code", "Cost item (Tabel 7-3; codebook table)"),
-        ("staff", "str", None, True, "category", "Staff type whose hours these are; empty for expenses"),
+        ("staff", "str", None, False, "category", "Staff type whose hours these are; 'udgifter' for other expenses"),
         ("hours", "float", 1, False, "hours", "Hours spent"),
         ("expenses", "float", 0, False, "kr, 2020 prices", "Other expenses"),
     ],
@@ -884,6 +885,7 @@ OVERHEAD = 0.20
 DRIFT_QUARTERS = ("2018Q2", "2018Q3", "2018Q4", "2019Q1", "2019Q2", "2019Q3", "2019Q4", "2020Q1")
 ESTABLISHMENT_QUARTER = "2018Q1"
 COST_ERROR_SD = 0.10
+EXPENSES = "udgifter"                     # staff value of expense records
 
 #: SØM-type unit prices (kr a year, 2020 prices): chosen so that a six-year horizon discounted at
 #: 4 pct. gives the present values implied by the published archetypes (spec §5.6): 10.867 kr
@@ -910,11 +912,50 @@ def _costs(rng) -> pd.DataFrame:
             split = rng.dirichlet(np.full(len(quarters), 6.0))
             for q, share in zip(quarters, split):
                 if staff is None:
-                    rows.append((kom, phase, q, item, None, 0.0, round(total * share)))
+                    rows.append((kom, phase, q, item, EXPENSES, 0.0, round(total * share)))
                 else:
                     rate = WAGES[staff] / HOURS_PER_YEAR * (1 + OVERHEAD)
                     rows.append((kom, phase, q, item, staff, round(total * share / rate, 1), 0.0))
     return pd.DataFrame(rows, columns=["kommune", "phase", "quarter", "item", "staff", "hours", "expenses"])
+
+
+# ---------------------------------------------------------------------------
+# data contract (checked when the files are read; evalreport.author.data.read_dataset)
+# ---------------------------------------------------------------------------
+_KOMMUNE_NAMES = tuple(KOMMUNER)
+CONTRACT = contract_from_columns(
+    "social", COLUMNS,
+    keys={"persons": ["person_id"], "candidates": ["candidate_id"], "registrations": ["person_id"],
+          "weekly_status": ["person_id"], "weekly_hours": ["person_id", "week"],
+          "progress": ["person_id", "measurement"], "citizen_survey": ["person_id", "survey", "item"],
+          "mindshift": ["wave", "respondent_id", "item"], "fidelity": ["kommune", "module", "item"],
+          "costs": ["kommune", "phase", "item", "staff", "quarter"], "wages": ["staff"],
+          "som_prices": ["consequence", "payer"]},
+    rules={"persons.kommune": Rule(values=_KOMMUNE_NAMES + (POOL_KOMMUNE,)),
+           "persons.age": Rule(min=18, max=70), "persons.origin": Rule(values=ORIGINS),
+           "persons.civilstand": Rule(values=CIVILSTAND), "persons.education": Rule(values=EDUCATIONS),
+           "persons.*_contacts": Rule(min=0), "persons.n_children": Rule(min=0),
+           "persons.years_on_benefit": Rule(min=0),
+           "candidates.kommune": Rule(values=_KOMMUNE_NAMES),
+           "candidates.draw_month": Rule(pattern=r"\d{4}-(0[1-9]|1[0-2])"),
+           "candidates.removed": Rule(values=tuple(REMOVAL_REASONS)),
+           "registrations.kommune": Rule(values=_KOMMUNE_NAMES), "registrations.cti_months": Rule(values=(6, 9)),
+           "weekly_status.pre*": Rule(values=tuple(STATES)), "weekly_status.post*": Rule(values=tuple(STATES)),
+           "weekly_hours.week": Rule(min=-PRE_WEEKS, max=POST_WEEKS), "weekly_hours.hours": Rule(min=0, max=80),
+           "progress.measurement": Rule(values=(1, 2, 3, 4, 5)), "progress.month": Rule(min=0, max=12),
+           "progress.who5_*": Rule(values=(0, 1, 3, 4, 5)), "progress.gse_*": Rule(min=1, max=4),
+           "progress.bip_*": Rule(min=1, max=5), "progress.cti_freq": Rule(values=CTI_FREQ),
+           "progress.cti_minutes": Rule(values=CTI_MINUTES),
+           "citizen_survey.survey": Rule(values=(1, 2)), "citizen_survey.answer": Rule(values=(0, 1, 2, 3, 4, 5, 9)),
+           "mindshift.wave": Rule(values=(1, 2, 3)), "mindshift.role": Rule(values=ROLES),
+           "mindshift.answer": Rule(min=1, max=5), "fidelity.score": Rule(min=1, max=4),
+           "costs.phase": Rule(values=("etablering", "drift")), "costs.quarter": Rule(pattern=r"\d{4}Q[1-4]"),
+           "costs.hours": Rule(min=0), "costs.expenses": Rule(min=0), "wages.annual_wage": Rule(min=0),
+           "som_prices.payer": Rule(values=("kommune", "stat"))},
+    references={"candidates.person_id": "persons.person_id", "registrations.person_id": "persons.person_id",
+                "weekly_status.person_id": "persons.person_id", "weekly_hours.person_id": "persons.person_id",
+                "progress.person_id": "persons.person_id", "citizen_survey.person_id": "persons.person_id"},
+)
 
 
 # ---------------------------------------------------------------------------
@@ -1152,6 +1193,7 @@ def codebook_text(meta: dict | None = None) -> str:
     lines += ["", "Virksomhedsrettet indsats = codes 2 and 3. Employment = a week with paid hours in "
               "`weekly_hours.csv`; unsupported employment = paid hours in a week not in code 3 or 4. "
               "Beskæftigelsesgrad = hours / 37, at most 1.", ""]
+    lines += CONTRACT.codebook_lines("weekly_status")
     lines += ["## Survey and cost items", ""]
     lines += ["Citizen surveys: " + "; ".join(f"survey {k}: " + ", ".join(f"`{i}`" for i in v)
                                                 for k, v in CITIZEN_ITEMS.items()) + ".", ""]
@@ -1166,6 +1208,7 @@ def codebook_text(meta: dict | None = None) -> str:
         if stem == "weekly_status":
             continue
         lines += codebook_columns(stem, cols, SORT_KEYS[stem])
+        lines += CONTRACT.codebook_lines(stem)
     return "\n".join(lines)
 
 
