@@ -1046,7 +1046,8 @@ def generate(seed: int = DEFAULT_SEED) -> SocialData:
             continue
         m = follow12 if ("1_12" in col or "7_12" in col) else np.ones(n_t, bool)
         att[col] = round(float((y1[col][m] - y0[col][m]).mean()), 6)
-    meta = {"seed": int(seed), "generator_version": GENERATOR_VERSION, "n_participants": int(n_t),
+    meta = {"seed": int(seed), "synthetic": True, "generator_version": GENERATOR_VERSION,
+            "n_participants": int(n_t),
             "n_pool": int(N_POOL), "followup_end": FOLLOWUP_END.isoformat(),
             "true_hazard_ratio": dict(TRUE_HR), "sample_att": att,
             "n_followable_12m": int(follow12.sum())}
