@@ -234,3 +234,27 @@ def balance_summary(frame: pd.DataFrame, variables=None) -> pd.DataFrame:
     out = f.groupby(["group", "stage"], sort=False)["abs_sd"].agg(
         n_variables="count", mean_abs_std_diff="mean", max_abs_std_diff="max").reset_index()
     return out
+
+
+def compare_groups(frame: pd.DataFrame, group: str, variables: Sequence[str]) -> pd.DataFrame:
+    """Mean (share for 0/1 variables) in group 1 and group 0 with a test of equality.
+
+    Tidy: variable, kind ('share' for 0/1 variables, else 'mean'), n1, mean1, n0, mean0, p_value.
+    Shares: Pearson's chi-square test of the 2×2 table (scipy, no continuity correction);
+    means: Welch's t-test. Missing values are dropped per variable."""
+    from scipy import stats
+
+    g = frame[group].astype(int).to_numpy()
+    rows = []
+    for v in variables:
+        x = pd.to_numeric(frame[v]).to_numpy(dtype=float)
+        ok = ~np.isnan(x)
+        a, b = x[ok & (g == 1)], x[ok & (g == 0)]
+        binary = set(np.unique(x[ok])) <= {0.0, 1.0}
+        if binary:
+            tab = np.array([[a.sum(), len(a) - a.sum()], [b.sum(), len(b) - b.sum()]])
+            p = float(stats.chi2_contingency(tab, correction=False)[1]) if (tab.sum(axis=0) > 0).all() else float("nan")
+        else:
+            p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+        rows.append((v, "share" if binary else "mean", len(a), float(a.mean()), len(b), float(b.mean()), p))
+    return pd.DataFrame(rows, columns=["variable", "kind", "n1", "mean1", "n0", "mean0", "p_value"])

@@ -330,3 +330,21 @@ def counts_frame_bounds(table: pd.DataFrame) -> pd.DataFrame:
             records.append({"row": r, "column": c, "low": cell.low, "high": cell.high,
                             "suppressed": cell.suppressed, "exact": count_is_exact(cell)})
     return pd.DataFrame.from_records(records, columns=["row", "column", "low", "high", "suppressed", "exact"])
+
+
+def suppress_partition(counts: pd.DataFrame, min_count: int = 3) -> pd.DataFrame:
+    """Primary and complementary suppression of a table whose rows partition each column's
+    total (e.g. legal bases of the participants in each municipality, shown as shares).
+
+    Returns a bool frame (True = do not show). A cell below ``min_count`` (0 included) is
+    suppressed; if a column then has exactly one suppressed cell, the smallest other cell of
+    that column is suppressed too, since the published total (or 100 pct.) minus the shown cells
+    would reveal it. Rows may overlap a little (a person in two rows); the rule still applies,
+    because the overlap is small and known."""
+    arr = _validate(counts)
+    hide = arr < min_count
+    for j in range(arr.shape[1]):
+        if hide[:, j].sum() == 1 and arr.shape[0] > 1:
+            others = [i for i in range(arr.shape[0]) if not hide[i, j]]
+            hide[min(others, key=lambda i: (arr[i, j], i)), j] = True
+    return pd.DataFrame(hide, index=counts.index, columns=counts.columns)

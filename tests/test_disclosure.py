@@ -109,3 +109,14 @@ def test_bounds_frame():
     fr = counts_frame_bounds(suppress_counts(A1, total_row="I alt", **NOTE_RULE))
     row = fr[(fr["row"] == "I alt") & (fr["column"] == "mar.21")].iloc[0]
     assert (row["low"], row["high"], row["suppressed"], row["exact"]) == (23, 29, False, False)
+
+
+def test_suppress_partition_adds_a_complementary_cell():
+    from analysis.disclosure import suppress_partition
+
+    counts = pd.DataFrame({"A": [80, 10, 2], "B": [50, 30, 20], "C": [1, 40, 2]},
+                          index=["lab", "sel85", "sel82b"])
+    hide = suppress_partition(counts, min_count=3)
+    assert hide["A"].tolist() == [False, True, True]      # 2 primary, 10 complementary
+    assert not hide["B"].any()
+    assert hide["C"].tolist() == [True, False, True]      # two primary cells: nothing more

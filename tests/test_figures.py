@@ -158,6 +158,17 @@ def test_km_curves_are_step_functions_from_one():
     assert len(bare.collections) == 0
 
 
+def test_km_curves_cumulative_incidence_rises_from_zero():
+    table = pd.DataFrame({"group": ["A", "A"], "time": [13, 26], "survival": [0.75, 0.6],
+                          "ci_low": [0.7, 0.55], "ci_high": [0.8, 0.65]})
+    ax = G.km_curves(table, scale=100, cumulative=True)
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [0, 13, 26]
+    assert list(np.round(line.get_ydata(), 6)) == [0, 25, 40]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(45) and band.min() == pytest.approx(0)
+
+
 def test_flow_diagram_prints_danish_counts():
     fig = G.flow_diagram([("Indberettede deltagere", 1234), ("På offentlig forsørgelse", 1100),
                           ("Analysestikprøven", 1050)],

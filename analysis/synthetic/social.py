@@ -1046,7 +1046,8 @@ def generate(seed: int = DEFAULT_SEED) -> SocialData:
             continue
         m = follow12 if ("1_12" in col or "7_12" in col) else np.ones(n_t, bool)
         att[col] = round(float((y1[col][m] - y0[col][m]).mean()), 6)
-    meta = {"seed": int(seed), "generator_version": GENERATOR_VERSION, "n_participants": int(n_t),
+    meta = {"seed": int(seed), "synthetic": True, "generator_version": GENERATOR_VERSION,
+            "n_participants": int(n_t),
             "n_pool": int(N_POOL), "followup_end": FOLLOWUP_END.isoformat(),
             "true_hazard_ratio": dict(TRUE_HR), "sample_att": att,
             "n_followable_12m": int(follow12.sum())}
@@ -1114,13 +1115,13 @@ CEM_RULES = (
 #: finer grid on which the multivariate L1 imbalance is measured (before and after matching)
 L1_GRID = (
     Coarsening("female"),
-    Coarsening("age", cuts=(35, 40, 45, 50, 55, 60)),
+    Coarsening("age", cuts=(35, 45, 55)),
     Coarsening("origin"),
     Coarsening("psych_diagnosis"),
-    Coarsening("kh_grad", cuts=(0.85, 0.9, 0.95, 0.99)),
-    Coarsening("virk_grad", cuts=(0.001, 0.05, 0.1, 0.15, 0.25)),
+    Coarsening("kh_grad", cuts=(0.9, 0.99)),
+    Coarsening("virk_grad", cuts=(0.001, 0.1, 0.2)),
     Coarsening("ever_besk"),
-    Coarsening("years_on_benefit", cuts=(2, 3, 4, 6, 8)),
+    Coarsening("years_on_benefit", cuts=(2, 4, 8)),
     Coarsening("start_half"),
 )
 #: the two matched samples: all participants (followed 6 months) and those followable 12 months

@@ -17,10 +17,13 @@ def km_curves(table, *, time: str = "time", survival: str = "survival",
               group: str | None = "group", ci: tuple[str, str] | None = ("ci_low", "ci_high"),
               groups: Sequence[str] | None = None, scale: float | None = None, ax=None,
               xlabel: str | None = None, ylabel: str | None = None,
-              colors: Sequence[str] = PALETTE, band: bool = True, legend: bool = True):
+              colors: Sequence[str] = PALETTE, band: bool = True, legend: bool = True,
+              cumulative: bool = False):
     """Kaplan–Meier curves: one step function per ``group`` (``groups`` fixes the order),
     with the CI as a shaded band when ``ci`` names the bound columns and ``band`` is on.
-    ``scale=100`` shows percentages. Returns the axes."""
+    ``scale=100`` shows percentages. ``cumulative=True`` draws the cumulative incidence
+    1 − S(t) instead ("akkumulerede afgangsrater"), rising from 0 at time 0; the CI columns
+    are then taken as bounds of the survival and flipped too. Returns the axes."""
     if ax is None:
         _, ax = new_figure(height=3.0)
     if group is None:
@@ -32,16 +35,21 @@ def km_curves(table, *, time: str = "time", survival: str = "survival",
     for i, (g, part) in enumerate(parts):
         part = part.sort_values(time)
         t = np.asarray(part[time], dtype=float)
-        s = np.asarray(part[survival], dtype=float) * sc
-        if not len(t) or t[0] > 0:                       # the curve starts at 1 at time 0
-            t, s = np.r_[0.0, t], np.r_[sc, s]
+        s = np.asarray(part[survival], dtype=float)
+        s = (1 - s if cumulative else s) * sc
+        start = 0.0 if cumulative else sc
+        if not len(t) or t[0] > 0:                       # the curve starts at 1 (0) at time 0
+            t, s = np.r_[0.0, t], np.r_[start, s]
         color = colors[i % len(colors)]
         ax.step(t, s, where="post", color=color, lw=1.6, label=g)
         if ci is not None and band and ci[0] in part and ci[1] in part:
-            lo = np.asarray(part[ci[0]], dtype=float) * sc
-            hi = np.asarray(part[ci[1]], dtype=float) * sc
+            lo = np.asarray(part[ci[0]], dtype=float)
+            hi = np.asarray(part[ci[1]], dtype=float)
+            if cumulative:
+                lo, hi = 1 - hi, 1 - lo
+            lo, hi = lo * sc, hi * sc
             if len(lo) < len(t):
-                lo, hi = np.r_[sc, lo], np.r_[sc, hi]
+                lo, hi = np.r_[start, lo], np.r_[start, hi]
             ax.fill_between(t, lo, hi, step="post", color=color, alpha=0.15, lw=0)
     ax.set_ylim(0, sc * 1.02)
     ax.set_xlim(left=0)
