@@ -11,11 +11,13 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
 from analysis import rct
+from analysis.disclosure import recoverable_cells
 from analysis.synthetic import oto
 from evalreport.author import formatting as F
 from evalreport.build import BuildOptions, build_report
@@ -127,15 +129,28 @@ def test_display_csv_equals_the_printed_cells(default_build):
 
 
 def test_disclosure_in_tabel_a1(default_build):
+    """Counts under 3 print '<3', zeros '0', a complementary cell '..', totals exactly; and no
+    hidden cell can be recovered from the totals (linear-programming audit)."""
     data = oto.load(ROOT / "data" / "synthetic" / "oto")
-    counts = oto.support_counts(data.support_status)
-    soup = BeautifulSoup(default_build.html.read_text(encoding="utf-8"), "html.parser")
-    text = soup.select_one("#tbl-maalopfyldelse table").get_text(" ", strip=True)
-    small = ((counts > 0) & (counts < 3)).to_numpy().sum() + (counts == 0).to_numpy().sum()
-    assert (text.count("<3") > 0) == (small > 0)
-    for value in counts.to_numpy().ravel():
-        if value >= 3:
-            assert F.fmt_num(value, 0) in text
+    counts = oto.support_counts(data.support_status).to_numpy()
+    with open(default_build.folder / "tables" / "tbl-maalopfyldelse.display.csv", encoding="utf-8") as fh:
+        grid = [r[1:] for r in csv.reader(fh)][1:]
+    body, total = grid[:-1], grid[-1]
+    assert total == [F.fmt_num(v, 0) for v in counts.sum(axis=0)]
+    hidden = np.zeros(counts.shape + np.array([1, 0]), dtype=bool)
+    for i, row in enumerate(body):
+        for j, cell in enumerate(row):
+            v = counts[i, j]
+            if 0 < v < 3:
+                assert cell == "<3", (i, j, cell)
+            elif cell == "..":
+                assert v >= 3
+            else:
+                assert cell == F.fmt_num(v, 0), (i, j, cell)
+            hidden[i, j] = cell in ("<3", "..")
+    assert sum(c == ".." for row in body for c in row) >= 1
+    values = np.vstack([counts, counts.sum(axis=0)])
+    assert recoverable_cells(np.where(hidden, 0, values), hidden, total_row=len(body)) == []
 
 
 def test_pdf_reads_like_a_report(default_build):
@@ -178,3 +193,34 @@ def test_diff_of_two_seeds_reports_exactly_the_changed_cells(default_build, othe
         table = next(t for t in result.tables if t.id == ident)
         assert {(c.row.split(" › ")[-1], c.column, c.old, c.new) for c in table.cells} == expected
     assert result.tables and any(t.cells for t in result.tables)
+
+
+def test_balance_table_hides_groups_under_three_in_print_and_raw(default_build):
+    """Tabel A2: a group mean from fewer than 3 pupils is hidden ('..') in the printed table and
+    the raw CSV, and so is the other part of Tilbud (Tilbud − Nej-tak would give Accept away)."""
+    p = oto.load(ROOT / "data" / "synthetic" / "oto").persons
+    graded = p[p["exam_grade_base"].notna()]
+    n = {"Accept": int((graded["accept"] == 1).sum()),
+         "Nej-tak": int(((graded["offer"] == 1) & (graded["accept"] == 0)).sum()),
+         "Kontrol": int((graded["offer"] == 0).sum())}
+    tables = default_build.folder / "tables"
+    with open(tables / "tbl-balance.display.csv", encoding="utf-8") as fh:
+        grid = list(csv.reader(fh))
+    head = grid[0]
+    row = next(r for r in grid if r[0].startswith("Karaktergennemsnit"))
+    count = grid[grid.index(row) + 1]
+    small = [g for g in ("Accept", "Nej-tak") if n[g] < 3]
+    hidden = {"Accept", "Nej-tak"} if small else set()
+    for g in ("Accept", "Nej-tak", "Kontrol"):
+        j = head.index(g)
+        assert (row[j] == "..") == (g in hidden or n[g] < 3), (g, row[j])
+        assert (count[j] == "..") == (g in hidden or n[g] < 3), (g, count[j])
+        if count[j] != "..":
+            assert count[j] == F.fmt_num(n[g], 0)
+    with open(tables / "tbl-balance.raw.csv", encoding="utf-8") as fh:
+        raw = list(csv.reader(fh))                 # same rows, same order as the printed grid
+    raw_head, grade_raw = raw[0], raw[grid.index(row)]
+    key_of = {g: f"c{head.index(g)}" for g in head[1:]}
+    for g in hidden:
+        cols = [i for i, name in enumerate(raw_head) if name.split(".")[0] == key_of[g]]
+        assert cols and all(grade_raw[i] == "" for i in cols), (g, grade_raw)
