@@ -107,3 +107,29 @@ def test_a_small_count_in_a_count_table_stops_the_build(tmp_path):
 def test_min_count_below_three_is_refused(tmp_path):
     with pytest.raises(EvalReportError, match="min-count er 2; den skal være et heltal på mindst 3"):
         project(tmp_path, m=2)
+
+
+HIDDEN_BUT_RAW = """\
+---
+title: "Skjult"
+version: 1.0.0
+---
+
+```{python}
+#| label: tbl-skjult
+#| tbl-cap: "Skjult"
+import pandas as pd
+from evalreport.author.tables import ReportTable
+ReportTable.from_frames(pd.DataFrame({"n": ["<3", "41"]}, index=["Fleksjob", "Andet"]),
+                        pd.DataFrame({"n": [2, 41]}, index=["Fleksjob", "Andet"]), id="tbl-skjult")
+```
+"""
+
+
+def test_a_cell_printed_as_hidden_with_its_value_in_the_raw_csv_stops_the_build(tmp_path):
+    (tmp_path / "_quarto.yml").write_text(QUARTO.format(m=3), encoding="utf-8")
+    (tmp_path / "reports" / "demo").mkdir(parents=True)
+    (tmp_path / "reports" / "demo" / "index.qmd").write_text(HIDDEN_BUT_RAW, encoding="utf-8")
+    with pytest.raises(DisclosureError, match=r"tabel tbl-skjult, række 'Fleksjob', kolonne 'n': cellen er "
+                                              r"skjult \(<3\), men raw.csv har n = 2"):
+        build_report(load_project(tmp_path), "demo", BuildOptions(to="html", quiet=True))

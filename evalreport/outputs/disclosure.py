@@ -11,6 +11,8 @@ names the report, table, row, column and rule when
   project's, from ``_quarto.yml``, never below 3) — or a complementary cell — is
   printed, or its value is still in the raw CSV;
 * a count table's raw export shows a count between 1 and ``min-count − 1``;
+* any table prints a cell as hidden (``<3``, ``..``) while its raw CSV still holds
+  the value (checked for every table, with or without a record);
 * the text (inline values and printed cell output) quotes a number its table
   hides.
 
@@ -70,6 +72,7 @@ def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count:
         for raw_path in sorted(tables_dir.glob("*.raw.csv")):
             tid = raw_path.name[:-len(".raw.csv")]
             problems += _check_counts(report, tid, raw_path, tables_dir / f"{tid}.json", min_count, covered)
+            problems += _check_hidden_raw(report, tid, tables_dir, min_count)
     finally:
         shutil.rmtree(private, ignore_errors=True)
     if problems:
@@ -138,4 +141,37 @@ def _check_counts(report, tid: str, raw_path: Path, meta_path: Path, m: int,
             if lo == hi and 0 < lo < m:
                 out.append(f"{report}: tabel {tid}, række '{labels.get(row[0], row[0])}', kolonne "
                            f"'{col_labels.get(key, key)}': antallet {lo:g} er under {m} og er ikke skjult")
+    return out
+
+
+def _check_hidden_raw(report, tid: str, tables_dir: Path, m: int) -> list[str]:
+    """A cell printed as hidden must have no value in the raw CSV (its ``<key>`` and
+    ``<key>.<part>`` columns), except the bounds of a suppressed count (``.low/.high``
+    next to ``.suppressed = true``)."""
+    display_path, raw_path = tables_dir / f"{tid}.display.csv", tables_dir / f"{tid}.raw.csv"
+    meta_path = tables_dir / f"{tid}.json"
+    if not (display_path.exists() and raw_path.exists() and meta_path.exists()):
+        return []
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    grid, raw = _read_grid(display_path), _read_grid(raw_path)
+    if len(grid) != len(raw) or not raw:
+        return []
+    out = []
+    head = raw[0]
+    for i, (shown_row, raw_row) in enumerate(zip(grid[1:], raw[1:])):
+        values = dict(zip(head, raw_row))
+        for j, col in enumerate(meta.get("columns", []), start=1):
+            if j >= len(shown_row) or shown_row[j] not in ("..", f"<{m}"):
+                continue
+            key = col["key"]
+            bounded = str(values.get(f"{key}.suppressed")).lower() == "true"
+            for name, value in values.items():
+                if name != key and not name.startswith(key + "."):
+                    continue
+                if bounded and name.endswith((".low", ".high", ".suppressed")):
+                    continue
+                if value not in ("", "None", "nan"):
+                    label = meta["rows"][i]["label"] if i < len(meta.get("rows", [])) else raw_row[0]
+                    out.append(f"{report}: tabel {tid}, række '{label}', kolonne '{col['label']}': cellen er "
+                               f"skjult ({shown_row[j]}), men raw.csv har {name} = {value}")
     return out
