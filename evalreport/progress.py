@@ -145,7 +145,9 @@ class Display:
                 self._line(f"[{slug}] ADVARSEL: {ev['text']}")
                 return
             if kind == "failed":
-                r.failed, r.done, r.cell = True, "fejlede", None
+                r.failed, r.done, r.cell = True, "fejlede (se fejlen nedenfor)", None
+                if not self.live:
+                    self._line(f"[{slug}] {r.done}")
                 return
             if kind == "cell":
                 self._finish_cell(r, now)
