@@ -29,7 +29,9 @@ data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.social --out data/synthetic/social
 
 benchmarks: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/build_times.py
+	$(BIN)/python benchmarks/incremental.py
 
 clean:
 	rm -rf _site .evalreport-cache

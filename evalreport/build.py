@@ -10,39 +10,29 @@ previous version folder is kept until the new one is in place.
 working tree; :func:`build_report` stages and publishes. A published version is
 immutable: it is only replaced when the new build leaves its tables as they
 are, otherwise :class:`VersionExistsError` (``force``: a warning listing the
-changes).
+changes). Unchanged stages come from ``.evalreport-cache/`` (:mod:`evalreport.incremental`),
+and a report whose published version is what the build would make is left alone.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .config import Project
-from .engine.crossref import NumberingStyle
-from .engine.execute import DEFAULT_MAX_OUTPUT_MB, DEFAULT_TIMEOUT, check_params, execute_document
-from .engine.markdown import to_pandoc_markdown
-from .engine.pandoc import render_body
 from .engine.qmd import read_qmd
 from .engine.quarto import resolve_engine, run_quarto
-from .engine.render import render_page, write_pdf
 from .errors import EvalReportError
 from .outputs.manifest import (
     InputWatch,
     file_records,
     input_files,
-    package_versions,
     python_info,
     table_records,
     tool_versions,
@@ -50,9 +40,10 @@ from .outputs.manifest import (
 )
 from .outputs.atomic import clean_dead, lock, recover
 from .outputs.disclosure import check_disclosure
-from .outputs.site import write_latest, write_site_index
+from .outputs.stamp import build_stamp
 from .outputs.versions import (VersionExistsError, content_of, publish_folder, published_changes,
                                validate_version)
+from .progress import Progress
 
 
 @dataclass
@@ -62,6 +53,7 @@ class BuildOptions:
     params: dict = field(default_factory=dict)
     quiet: bool = False
     force: bool = False             # overwrite a published version whose tables differ
+    cache: bool = True              # False (--no-cache): execute and render afresh (and refresh the cache)
 
 
 @dataclass
@@ -75,6 +67,8 @@ class BuildResult:
     timings: dict
     warnings: list[str] = field(default_factory=list)
     cells: list = field(default_factory=list)   # (cell number, .qmd line, label, seconds)
+    cached: list[str] = field(default_factory=list)   # stages taken from the cache
+    unchanged: bool = False         # nothing to do: the published version is what this build makes
 
 
 @dataclass
@@ -97,71 +91,36 @@ class StagedBuild:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class Progress:
-    """One line per report and stage, with timings, on stderr (silent with --quiet)."""
-
-    def __init__(self, slug: str, quiet: bool):
-        self.slug, self.quiet, self.timings = slug, quiet, {}
-        self.cells: list[tuple[int, int, str | None, float]] = []   # number, line, label, seconds
-
-    def say(self, text: str) -> None:
-        if not self.quiet:
-            print(f"[{self.slug}] {text}", file=sys.stderr, flush=True)
-
-    def warn(self, text: str) -> None:
-        """Warnings are shown even with --quiet."""
-        print(f"[{self.slug}] ADVARSEL: {text}", file=sys.stderr, flush=True)
-
-    @contextmanager
-    def stage(self, name: str):
-        self.say(f"{name} …")
-        start = time.perf_counter()
-        yield
-        self.timings[name] = time.perf_counter() - start
-        self.say(f"{name} færdig på {self.timings[name]:.1f} s")
-
-
-def build_epoch() -> int:
-    """Build time: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    env = os.environ.get("SOURCE_DATE_EPOCH")
-    return int(env) if env else int(time.time())
-
-
-def git_state(root: Path) -> tuple[str, bool]:
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
-                                    text=True, check=True).stdout.strip())
-        return commit, dirty
-    except (OSError, subprocess.CalledProcessError):
-        return "", False
-
-
 def stage_report(project: Project, slug: str, options: BuildOptions, *,
-                 staging_root: Path | None = None) -> StagedBuild:
+                 staging_root: Path | None = None, sink=None) -> StagedBuild:
     """Build one report completely into a fresh staging folder, without publishing it.
 
     The folder (under ``staging_root``, default ``<output>/.staging``) holds what a
     version folder holds: ``index.html``, the PDF, ``tables/``, ``figures/`` and
     ``manifest.json``. The caller publishes it (:func:`build_report`) or compares
     and discards it (``evalreport diff`` on the working tree). A failure removes it.
+    Each stage comes from ``.evalreport-cache/`` when its inputs are unchanged
+    (:mod:`evalreport.incremental`); ``sink`` receives progress events.
     """
+    # Imported here, not at the top: a build with nothing to do never needs them.
+    from .engine.crossref import NumberingStyle
+    from .engine.markdown import to_pandoc_markdown
+    from .engine.pandoc import render_body
+    from .engine.render import render_page, write_pdf
+    from .incremental import StageCache, source_files, toolchain_files
+
     if options.to not in ("html", "pdf", "all"):
         raise EvalReportError(f"ukendt format '{options.to}' (brug html, pdf eller all)")
     qmd = project.report_path(slug)
-    progress = Progress(slug, options.quiet)
+    progress = Progress(slug, options.quiet, sink)
     doc = read_qmd(qmd)
     fm = doc.front_matter
     version = validate_version(fm.get("version"), qmd)
     # Unknown -P names and values of the wrong type fail here, before any work.
-    options = dataclasses.replace(options, params=check_params(doc, options.params))
+    if options.params:            # (the check lives with the kernel machinery: load it only then)
+        from .engine.execute import check_params
+        options = dataclasses.replace(options, params=check_params(doc, options.params))
     engine = resolve_engine(options.engine)
-    epoch = build_epoch()
-    commit, dirty = git_state(project.root)
-    built = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
-    stamp = (f"Bygget {built:%Y-%m-%d %H:%M} UTC med evalreport {__version__}"
-             + (f", commit {commit[:10]}{' (med ikke-committede ændringer)' if dirty else ''}" if commit else ""))
 
     if staging_root is None:
         project.output_dir.mkdir(parents=True, exist_ok=True)
@@ -171,76 +130,106 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     stage = Path(tempfile.mkdtemp(prefix=f"{slug}-{os.getpid()}-", dir=staging_root))
     progress.say(f"bygger version {version} med {engine}-motoren")
     watch = InputWatch()
+    cache = StageCache(project, enabled=options.cache)
+    if options.to in ("pdf", "all"):
+        _import_in_background("weasyprint")     # a second of imports, while pandoc runs
     try:
         tables_dir = stage / "tables"
         tables_dir.mkdir()
-        targets: dict = {}
-        table_cells: dict[str, object] = {}
+        html_path = stage / "index.html"
+        keys = execution = result = None
         if engine == "builtin":
-            with progress.stage("execute"), watch.watching():
-                limits = project.settings.get("execute") or {}
-                result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir,
-                                          timeout=limits.get("timeout", DEFAULT_TIMEOUT),
-                                          max_output_mb=limits.get("max-output-mb", DEFAULT_MAX_OUTPUT_MB))
+            def run():
+                from .engine.execute import DEFAULT_MAX_OUTPUT_MB, DEFAULT_TIMEOUT, execute_document
+                with progress.stage("execute"), watch.watching():
+                    limits = project.settings.get("execute") or {}
+                    result = execute_document(doc, slug, params=options.params, tables_dir=tables_dir,
+                                              timeout=limits.get("timeout", DEFAULT_TIMEOUT),
+                                              max_output_mb=limits.get("max-output-mb", DEFAULT_MAX_OUTPUT_MB),
+                                              on_cell=progress.cell)
+                return result, watch.opened()
+
+            result, execution = cache.execution(doc, slug, options.params, tables_dir,
+                                                [project.output_dir, stage], run)
+            if "execute" in cache.used:
+                progress.cached("execute")
             progress.cells = [(c.number, c.line, c.label, result.seconds[c.number])
                               for c in doc.cells if c.number in result.seconds]
-            if progress.cells:
+            if progress.cells and "execute" not in cache.used:
                 number, line, _, secs = max(progress.cells, key=lambda c: c[3])
                 progress.say(f"langsomste celle: nr. {number} (linje {line}), {secs:.1f} s")
-            table_cells = _tables_of_cells(doc, result)
-            with progress.stage("html"):
+            keys = cache.keys(doc, slug, options.params, engine, execution)
+            stamp = keys.stamp
+
+            def render_html():
+                table_cells = _tables_of_cells(doc, result)
                 md = to_pandoc_markdown(doc, result, stage / "figures")
                 bib = fm.get("bibliography")
                 csl = fm.get("csl")
                 body = render_body(md, style=NumberingStyle.from_front_matter(fm),
                                    bibliography=(qmd.parent / bib).resolve() if bib else None,
                                    csl=(qmd.parent / csl).resolve() if csl else None, source=qmd)
-                targets = body.xref.targets
                 html = render_page(front_matter=fm, slug=slug, body_html=body.html, toc=body.toc,
-                                   build_stamp=stamp, params=options.params,
+                                   build_stamp=stamp.text(__version__), params=options.params,
                                    organisation=project.settings.get("organisation", ""))
+                _complete_table_metadata(doc, tables_dir, table_cells, body.xref.targets)
+                html_path.write_text(html, encoding="utf-8")
+
+            with progress.stage("html"):
+                cache.html(keys, stage, render_html)
+            if "html" in cache.used:
+                progress.cached("html")
+            inputs = [Path(p) if Path(p).is_absolute() else project.root / p for p in execution.inputs]
         else:
             with progress.stage("execute+html (quarto)"), watch.watching():
                 html = run_quarto(qmd, stage, options.params, tables_dir=tables_dir)
-        _complete_table_metadata(doc, tables_dir, table_cells, targets)
-        check_disclosure(slug, tables_dir, _printed_texts(result) if engine == "builtin" else [],
+            _complete_table_metadata(doc, tables_dir, {}, {})
+            html_path.write_text(html, encoding="utf-8")
+            inputs = input_files(watch.opened(), project.root, [project.output_dir, stage])
+            stamp = build_stamp(project.root, source_files(project, doc) + inputs + toolchain_files())
+        check_disclosure(slug, tables_dir, _printed_texts(result) if result is not None else [],
                          int(project.settings["disclosure"]["min-count"]))
-        html_path = stage / "index.html"
-        html_path.write_text(html, encoding="utf-8")
-        pdf_path, pages = None, None
+        html = html_path.read_text(encoding="utf-8")
+        pdf_path, pages, pdf_key = None, None, None
         if options.to in ("pdf", "all"):
+            pdf_path = stage / f"{slug}-{version}.pdf"
             with progress.stage("pdf"):
-                pdf_path = stage / f"{slug}-{version}.pdf"
-                pages = write_pdf(html, pdf_path, base_url=stage, epoch=epoch)
-        sources = [qmd, project.root / "_quarto.yml"]
-        for key in ("bibliography", "csl"):
-            for name in ([fm[key]] if isinstance(fm.get(key), str) else fm.get(key) or []):
-                sources.append((qmd.parent / name).resolve())
+                pages, pdf_key = cache.pdf(keys, stage, pdf_path, lambda: write_pdf(
+                    html, pdf_path, base_url=stage, epoch=stamp.epoch))
+            if "pdf" in cache.used:
+                progress.cached("pdf")
+        for text in cache.warnings:
+            progress.warn(text)
+        sources = source_files(project, doc)
         source_set = {p.resolve() for p in sources}
-        inputs = [p for p in input_files(watch.opened(), project.root, [project.output_dir, stage])
-                  if p not in source_set]
+        inputs = [p for p in inputs if p.resolve() not in source_set and p.is_file()]
         manifest = {
             "report": slug, "version": version, "title": fm.get("title", slug),
             "subtitle": fm.get("subtitle", ""), "date": str(fm.get("date", "")),
-            "built": built.isoformat(), "engine": engine, "evalreport": __version__,
-            "commit": commit, "dirty": dirty, "params": options.params,
+            "built": stamp.built.isoformat(), "engine": engine, "evalreport": __version__,
+            "commit": stamp.commit, "dirty": stamp.dirty, "params": options.params,
             "html": "index.html" if options.to != "pdf" else None,
             "pdf": pdf_path.name if pdf_path else None, "pdf_pages": pages,
-            "build_stamp": stamp,
+            "build_stamp": stamp.text(__version__),
             "content": content_of(stage, html),      # what a reader sees (immutability check)
             "sources": file_records(sources, project.root),
             "inputs": file_records(inputs, project.root),
             "tables": table_records(tables_dir),
             "python": python_info(),
             "tools": tool_versions(),
-            "packages": package_versions(),
+            "packages": cache.packages,   # importlib.metadata takes a second; the folder names do not
         }
+        record = cache.record(keys, execution, stage, pdf_key, options.to)
+        if record is not None:
+            manifest["cache"] = record
         write_manifest(stage, manifest)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     finally:
         watch.close()
+        cache.finish()
+    progress.cached_stages = list(cache.used)
     # With --to pdf the HTML stays in the stage only to compare content (see publish_folder).
     return StagedBuild(slug, version, stage, manifest,
                        html_path if options.to != "pdf" else None, pdf_path, pages, progress)
@@ -251,22 +240,30 @@ def lock_path(output_dir: Path, name: str) -> Path:
     return output_dir.parent / ".evalreport-locks" / f"{output_dir.name}.{name}.lock"
 
 
-def build_report(project: Project, slug: str, options: BuildOptions) -> BuildResult:
+def build_report(project: Project, slug: str, options: BuildOptions, *, sink=None,
+                 checker=None) -> BuildResult:
     """Build one report and publish it as ``<output>/reports/<slug>/<version>/``.
 
-    A version that is published already is only replaced when this build leaves
-    what a reader sees as it is (text, tables, figures); otherwise
-    :class:`VersionExistsError`, or with ``options.force`` a warning that lists
-    what changes. Builds of the same report are serialised (a lock per report),
-    and so is publishing into the output folder (a lock per site).
+    Nothing is done, and nothing written, when the published version is what this
+    build would make (see :mod:`evalreport.incremental`; ``checker`` may be shared
+    by the reports of one command). A version that is published already is only
+    replaced when this build leaves what a reader sees as it is (text, tables,
+    figures); otherwise :class:`VersionExistsError`, or with ``options.force`` a
+    warning that lists what changes. Builds of the same report are serialised (a
+    lock per report), and so is publishing into the output folder (a lock per site).
     """
+    from .outputs.site import write_latest, write_site_index
+
     out = project.output_dir
-    progress = Progress(slug, options.quiet)
+    progress = Progress(slug, options.quiet, sink)
     with lock(lock_path(out, "site"), f"en udgivelse til {out}", say=progress.say):
         for note in recover(out.parent, out.name):   # a publish into the output folder was killed
             progress.warn(note)
+    unchanged = _unchanged(project, slug, options, progress, checker)
+    if unchanged is not None:
+        return unchanged
     with lock(lock_path(out, f"report-{slug}"), f"en bygning af '{slug}'", say=progress.say):
-        staged = stage_report(project, slug, options)
+        staged = stage_report(project, slug, options, sink=sink)
         progress, version, stage = staged.progress, staged.version, staged.folder
         warnings: list[str] = []
         try:
@@ -275,6 +272,10 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
                 for note in recover(out / "reports" / slug):
                     progress.warn(note)
                 target = out / "reports" / slug / version
+                if _same_as_published(target, staged.manifest):
+                    progress.say("den udgivne version er allerede denne; intet skrives")
+                    staged.discard()
+                    return _result_of(target, progress, unchanged=True)
                 changes = published_changes(target, stage)
                 if changes:
                     if not options.force:
@@ -294,12 +295,61 @@ def build_report(project: Project, slug: str, options: BuildOptions) -> BuildRes
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
+    result = _result_of(folder, progress, unchanged=False)
+    result.warnings = warnings
+    return result
+
+
+def _import_in_background(module: str) -> None:
+    import importlib
+    import threading
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+
+
+def _unchanged(project: Project, slug: str, options: BuildOptions, progress: Progress,
+               checker=None) -> BuildResult | None:
+    """The published result when nothing needs doing (no build, nothing written), else None."""
+    if not options.cache:
+        return None
+    from .incremental import Checker
+
+    own = checker is None
+    checker = checker or Checker(project)
+    state = checker.state(slug, options)
+    if own:
+        checker.remember()
+    if not state.up_to_date:
+        return None
+    if progress.sink is None:                  # the command line's display says it itself
+        progress.say(f"version {state.version} er uændret; intet at bygge")
+    return _result_of(state.folder, progress, unchanged=True)
+
+
+def _same_as_published(target: Path, manifest: dict) -> bool:
+    """The staged build has the published version's html key and output files."""
+    from .outputs.manifest import read_manifest, sha256_file
+    try:
+        published = read_manifest(target)
+    except (OSError, ValueError):
+        return False
+    new, old = manifest.get("cache") or {}, (published or {}).get("cache") or {}
+    if not new.get("html") or new.get("html") != old.get("html"):
+        return False
+    outputs = old.get("outputs") or {}
+    for name, sha in (new.get("outputs") or {}).items():
+        path = target / name
+        if outputs.get(name) != sha or not path.is_file() or sha256_file(path) != sha:
+            return False
+    return True
+
+
+def _result_of(folder: Path, progress: Progress, unchanged: bool) -> BuildResult:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     pdf = folder / manifest["pdf"] if manifest.get("pdf") else None
-    return BuildResult(slug, version, folder,
+    return BuildResult(manifest["report"], manifest["version"], folder,
                        folder / "index.html" if manifest.get("html") else None,
-                       pdf, manifest.get("pdf_pages"), progress.timings, warnings,
-                       progress.cells)
+                       pdf, manifest.get("pdf_pages"), progress.timings, [], progress.cells,
+                       list(progress.cached_stages), unchanged)
 
 
 def _printed_texts(result) -> list[str]:

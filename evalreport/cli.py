@@ -1,4 +1,4 @@
-"""Command line: ``evalreport build|list|diff|publish``.
+"""Command line: ``evalreport build|list|diff|publish|preview``.
 
 Exit status: 0 on success (``diff``: no differences), 1 when ``diff`` finds
 differences, 2 on an error (a failing cell, an unknown report or version, a
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from .build import BuildOptions, build_report, stage_report
+from .build import BuildOptions, stage_report
 from .config import load_project
 from .engine.qmd import read_qmd
 from .engine.quarto import ENGINES
@@ -55,7 +55,24 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", "-q", action="store_true", help="ingen fremdriftslinjer (til CI)")
     b.add_argument("--force", action="store_true",
                    help="overskriv en udgivet version, selv om dens tabeller ændrer sig (med advarsel)")
+    b.add_argument("--explain", action="store_true",
+                   help="vis for hver rapport, om den ville blive bygget og hvorfor, uden at bygge")
+    b.add_argument("--no-cache", action="store_true",
+                   help="kør og tegn alt forfra uden at bruge .evalreport-cache/ (cachen opdateres)")
+    b.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="byg op til N rapporter ad gangen (standard: antal kerner)")
     sub.add_parser("list", help="vis projektets rapporter")
+
+    v = sub.add_parser("preview", help="vis en rapport i browseren og byg den igen, når en fil gemmes",
+                       description="Bygger rapporten (med cachen) i en forhåndsvisning, der ikke "
+                                   "udgives, serverer sitet på localhost og genindlæser siden i "
+                                   "browseren, hver gang rapporten er bygget igen.")
+    v.add_argument("slug", metavar="SLUG")
+    v.add_argument("--port", type=int, default=4848, help="port på localhost (0: en ledig)")
+    v.add_argument("--to", choices=("html", "all"), default="html")
+    v.add_argument("-P", "--param", dest="params", action="append", type=parse_param, default=[],
+                   metavar="NAME=VALUE")
+    v.add_argument("--no-browser", action="store_true", help="åbn ikke browseren")
 
     d = sub.add_parser(
         "diff", help="sammenlign to versioner af en rapport (tabeller celle for celle, og teksten)",
@@ -200,6 +217,58 @@ def _slug_here(project) -> str | None:
     return rel.parts[0] if rel.parts and (project.reports_dir / rel.parts[0] / "index.qmd").is_file() else None
 
 
+def run_builds(project, slugs: list[str], options: BuildOptions, jobs: int | None) -> int:
+    """Build the reports, up to ``jobs`` at a time; reports that are up to date are
+    settled first, in this process, without building anything."""
+    from .incremental import Checker
+    from .parallel import ReportTask, build_one, default_jobs, make_executor
+    from .progress import Display
+
+    start = time.perf_counter()
+    tasks = [ReportTask(project, slug, options) for slug in slugs]
+    outcomes = []
+    with Display(slugs, quiet=options.quiet) as display:
+        pending = []
+        checker = Checker(project) if options.cache else None
+        for task in tasks:
+            if checker is not None and checker.state(task.slug, options).up_to_date:
+                outcomes.append(build_one(task, display, checker))
+            else:
+                pending.append(task)
+        if checker is not None:
+            checker.remember()
+        executor = make_executor(jobs or default_jobs(), len(pending), checker)
+        outcomes += list(executor.run(pending, display))
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        print(f"evalreport: {outcome.error}", file=sys.stderr)
+        if outcome.internal:
+            print(f"evalreport: intern fejl under bygningen af '{outcome.slug}'", file=sys.stderr)
+    if not options.quiet and len(slugs) > 1:
+        took = f"{time.perf_counter() - start:.1f} s"
+        if failed:
+            print(f"{len(failed)} af {len(slugs)} rapporter fejlede ({took})", file=sys.stderr)
+        elif all(o.result.unchanged for o in outcomes):
+            print(f"alle rapporter var allerede bygget ({took})", file=sys.stderr)
+        else:
+            print(f"alle rapporter bygget på {took}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def run_explain(project, slugs: list[str], options: BuildOptions) -> int:
+    """``build --explain``: what a build would do for each report, and why (nothing is built)."""
+    from .incremental import Checker, explain_lines
+
+    if not options.cache:
+        for slug in slugs:
+            print(f"{slug}: bygges forfra, fordi --no-cache er givet")
+        return 0
+    checker = Checker(project)
+    for slug in slugs:
+        print("\n".join(explain_lines(checker.state(slug, options))))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     previous = None
@@ -254,22 +323,20 @@ def _main(args) -> int:
                 print(f"udgivet til {result.dest} ({len(result.added)} nye versioner, "
                       f"{len(result.kept)} uændrede)", file=sys.stderr)
             return 0
+        if args.command == "preview":
+            from .preview import preview
+            project.report_path(args.slug)
+            return preview(project, args.slug, port=args.port, to=args.to, params=dict(args.params),
+                           open_browser=not args.no_browser)
         here = _slug_here(project)
         slugs = args.slugs or ([here] if here else project.report_slugs())
         for slug in slugs:          # fail early on a typo, before any long build
             project.report_path(slug)
         options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params), quiet=args.quiet,
-                               force=args.force)
-        start = time.perf_counter()
-        for slug in slugs:
-            result = build_report(project, slug, options)
-            if not args.quiet:
-                rel = result.folder.relative_to(project.root)
-                print(f"[{slug}] færdig: {rel}/ ({sum(result.timings.values()):.1f} s"
-                      + (f", {result.pages} sider" if result.pages else "") + ")", file=sys.stderr)
-        if not args.quiet and len(slugs) > 1:
-            print(f"alle rapporter bygget på {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return 0
+                               force=args.force, cache=not args.no_cache)
+        if args.explain:
+            return run_explain(project, slugs, options)
+        return run_builds(project, slugs, options, args.jobs)
     except CellExecutionFailed as exc:
         print(f"evalreport: {exc}", file=sys.stderr)
         print("Intet af rapporten er udgivet; den tidligere udgave er uændret.", file=sys.stderr)

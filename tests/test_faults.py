@@ -253,7 +253,7 @@ def test_permission_and_disk_errors_exit_2_with_a_sentence(tmp_path, monkeypatch
 
     def fail(*a, **k):
         raise err
-    monkeypatch.setattr("evalreport.cli.build_report", fail)
+    monkeypatch.setattr("evalreport.parallel.build_report", fail)   # where the command builds
     assert main(["build", "demo", "--quiet"]) == 2
     out = capsys.readouterr().err
     assert words in out and "Traceback" not in out

@@ -180,10 +180,11 @@ class _LimitedClient(NotebookClient):
 
 def execute_document(doc: QmdDocument, report: str, *, params: dict | None = None,
                      tables_dir: Path, timeout: int = DEFAULT_TIMEOUT,
-                     max_output_mb: float = DEFAULT_MAX_OUTPUT_MB) -> ExecutionResult:
+                     max_output_mb: float = DEFAULT_MAX_OUTPUT_MB, on_cell=None) -> ExecutionResult:
     """Run the document's cells; a cell that runs longer than ``timeout`` seconds or prints
     more than ``max_output_mb`` MB stops the build (CellExecutionFailed). The kernel is
-    shut down whatever happens, also on Ctrl-C."""
+    shut down whatever happens, also on Ctrl-C. ``on_cell(cell, n, total)`` is called as
+    cell n of total starts (for the live progress display)."""
     params = params or {}
     report_dir = doc.path.parent.resolve()
     plan: list[tuple[str, object]] = []
@@ -229,9 +230,14 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
         # faster single-threaded, and the result does not depend on the core count.
         # It must be set before numpy loads, hence in the kernel's environment.
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+        total = sum(1 for kind, _ in plan if kind == "cell")
+        started = 0
         with client.setup_kernel(env=env):
             for index, (kind, ref) in enumerate(plan):
                 cell = nb.cells[index]
+                if kind == "cell" and on_cell is not None:
+                    started += 1
+                    on_cell(ref, started, total)
                 start = time.perf_counter()
                 client.cell_bytes, client.exceeded = 0, False
                 try:

@@ -16,10 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .execute import ExecutionResult
 from .qmd import CodeCell, Markdown, QmdDocument
 from .sanitise import escape_markdown, mark_block, mark_inline
+
+if TYPE_CHECKING:       # the kernel machinery is not loaded to render a cached execution
+    from .execute import ExecutionResult
 
 _MIME_ORDER = ("text/markdown", "text/html", "image/svg+xml", "image/png", "text/latex", "text/plain")
 

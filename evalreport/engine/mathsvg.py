@@ -4,19 +4,64 @@ Written by hand because WeasyPrint renders neither MathML nor MathJax, and the
 HTML must stay free of JavaScript to print. matplotlib's mathtext (already a
 dependency for figures) draws the usual subset: sub- and superscripts, \\hat,
 \\bar, \\frac, Greek letters. The TeX source is kept as the SVG's title/label.
+
+Drawing is slow (pyparsing; 40 formulas take seconds), so a build points
+:func:`use_disk_cache` at a folder of the build cache and each formula is drawn
+once per TeX source, size, matplotlib version and version of this file.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import io
+import os
 import re
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 _SVG_HEADER = re.compile(r"^.*?(<svg\b)", re.S)
+_disk: Path | None = None
+
+
+def use_disk_cache(folder: Path | None) -> None:
+    """Remember drawn formulas in ``folder`` (None: only in memory)."""
+    global _disk
+    _disk = Path(folder) if folder is not None else None
+
+
+@lru_cache(maxsize=1)
+def _version_key() -> str:
+    from importlib.metadata import version
+    return hashlib.sha256((version("matplotlib") + Path(__file__).read_text(encoding="utf-8"))
+                          .encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=512)
 def tex_to_svg(tex: str, display: bool = False, size: float = 12.0) -> str:
+    if _disk is None:
+        return _draw(tex, display, size)
+    key = hashlib.sha256(repr((tex, display, size, _version_key())).encode("utf-8")).hexdigest()
+    path = _disk / key[:2] / f"{key}.svg"
+    try:                          # first line: the SHA-256 of the rest (a damaged file is redrawn)
+        check, _, svg = path.read_text(encoding="utf-8").partition("\n")
+        if hashlib.sha256(svg.encode("utf-8")).hexdigest() == check:
+            return svg
+    except (OSError, UnicodeDecodeError):
+        pass
+    svg = _draw(tex, display, size)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".svg-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(hashlib.sha256(svg.encode("utf-8")).hexdigest() + "\n" + svg)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return svg
+
+
+def _draw(tex: str, display: bool, size: float) -> str:
     import matplotlib
     matplotlib.use("Agg", force=False)
     from matplotlib.font_manager import FontProperties

@@ -1,0 +1,194 @@
+"""Incremental builds beside the naive pipeline, in one run: cold site, no-op, prose edit,
+analysis edit — wall-clock times of whole processes, and the ratios.
+
+Usage: .venv/bin/python benchmarks/incremental.py [--jobs N] [--no-naive] [SLUG...]
+(needs the ``bench`` extra: ``pip install -c constraints.txt -e '.[bench]'``)
+
+The project is copied to a temporary folder (a fresh git repository with one
+commit, so build stamps come from git as in real use) and built there with an
+empty cache; nothing in this checkout is touched. ``PYTHONPATH`` points at the
+copy, so the build and its kernels import ``analysis`` and ``evalreport`` from
+it and the analysis edit is seen.
+
+evalreport: ``python -m evalreport.cli build -j N`` for the whole site in every
+scenario (the command a user runs after an edit). The naive pipeline, per
+report: the same ``.qmd`` split into a notebook (markdown and code cells; inline
+expressions stay unevaluated), ``jupyter nbconvert --execute --to html``, then
+WeasyPrint on that HTML. It has no cache: it rebuilds every report for the cold
+site and the no-op, and — generously — only the edited report for the prose
+edit and only the reports that imported the edited module for the analysis
+edit. Both run with one BLAS thread per kernel, as evalreport's kernels do.
+
+Targets (issue 11, this 2-core machine): no-op for the whole site ≤ 0,5 s; a
+prose edit of OtO ≤ 4 s; with five reports, all cold with ``-j 2`` ≤ 60 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evalreport.engine.qmd import CodeCell, Markdown, read_qmd  # noqa: E402
+
+IGNORE = shutil.ignore_patterns(".venv", "_site", ".git", ".evalreport-cache", "__pycache__", "*.egg-info",
+                                ".pytest_cache", ".ruff_cache", "build", "._site.publish-*")
+PROSE_EDIT = ("reports/oto/index.qmd", "oto")
+ANALYSIS_EDIT = "analysis/rct.py"
+
+
+def copy_project(dest: Path) -> None:
+    shutil.copytree(ROOT, dest, ignore=IGNORE, dirs_exist_ok=True)
+    env = dict(os.environ, GIT_AUTHOR_DATE="2026-01-15T10:30:00Z", GIT_COMMITTER_DATE="2026-01-15T10:30:00Z")
+    git = ["git", "-c", "user.name=Benchmark", "-c", "user.email=benchmark@example.org"]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "benchmark copy"]):
+        subprocess.run(git + cmd, cwd=dest, check=True, env=env, capture_output=True)
+
+
+def environment(work: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(work), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MKL_NUM_THREADS="1")
+    # bytecode caching as on a user's machine (some sandboxes switch it off)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def evalreport_build(work: Path, jobs: int, slugs: list[str]) -> tuple[float, str]:
+    cmd = [sys.executable, "-m", "evalreport.cli", "build", "-j", str(jobs), *slugs]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=work, env=environment(work), capture_output=True, text=True)
+    took = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"evalreport build fejlede:\n{proc.stderr[-4000:]}")
+    return took, proc.stderr
+
+
+def notebook_of(qmd: Path) -> dict:
+    """The naive split: markdown blocks and code cells, nothing evaluated inline."""
+    import nbformat
+
+    doc = read_qmd(qmd)
+    nb = nbformat.v4.new_notebook()
+    for block in doc.blocks:
+        if isinstance(block, Markdown):
+            nb.cells.append(nbformat.v4.new_markdown_cell(block.text))
+        elif isinstance(block, CodeCell) and doc.option(block, "eval", True) is not False:
+            nb.cells.append(nbformat.v4.new_code_cell(block.source))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def naive_build(work: Path, slug: str, out: Path) -> float:
+    import nbformat
+
+    folder = work / "reports" / slug
+    nb_path = folder / "_naive.ipynb"
+    nbformat.write(nbformat.from_dict(notebook_of(folder / "index.qmd")), nb_path)
+    bindir = Path(sys.executable).parent
+    env = environment(work)
+    start = time.perf_counter()
+    subprocess.run([str(bindir / "jupyter"), "nbconvert", "--execute", "--to", "html",
+                    "--ExecutePreprocessor.timeout=3600", "--output-dir", str(out), "--output", slug,
+                    str(nb_path)], cwd=folder, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "weasyprint", str(out / f"{slug}.html"), str(out / f"{slug}.pdf")],
+                   cwd=folder, env=env, check=True, capture_output=True)
+    took = time.perf_counter() - start
+    nb_path.unlink()
+    return took
+
+
+def executed(stderr: str) -> list[str]:
+    """Reports whose kernel ran in a build (from its progress lines)."""
+    return sorted(set(re.findall(r"^\[(\w+)\] execute færdig på", stderr, flags=re.M)))
+
+
+def stage_times(stderr: str, stage: str) -> dict[str, float]:
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(rf"^\[(\w+)\] {stage} færdig på ([\d.]+) s", stderr, flags=re.M)}
+
+
+def edit_prose(work: Path) -> None:
+    """One word in the first prose paragraph (outside code cells) without inline code."""
+    path = work / PROSE_EDIT[0]
+    text = path.read_text(encoding="utf-8")
+    for block in read_qmd(path).blocks:
+        if not isinstance(block, Markdown):
+            continue
+        for is_code, segment in block.segments():
+            for para in ([] if is_code else segment.split("\n\n")):
+                if para[:1].isalpha() and "`" not in para and " er " in para and text.count(para) == 1:
+                    path.write_text(text.replace(para, para.replace(" er ", " var ", 1)), encoding="utf-8")
+                    return
+    raise SystemExit(f"ingen prosa at rette i {path}")
+
+
+def edit_analysis(work: Path) -> None:
+    path = work / ANALYSIS_EDIT
+    path.write_text(path.read_text(encoding="utf-8") + "\n# benchmark: an edit that changes no result\n",
+                    encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("slugs", nargs="*")
+    ap.add_argument("--jobs", "-j", type=int, default=2)
+    ap.add_argument("--no-naive", action="store_true", help="only evalreport's times")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="evalreport-bench-") as tmp:
+        work, naive_out = Path(tmp) / "project", Path(tmp) / "naive"
+        copy_project(work)
+        naive_out.mkdir()
+        slugs = args.slugs or sorted(p.parent.name for p in (work / "reports").glob("*/index.qmd"))
+        print(f"{len(slugs)} rapporter: {', '.join(slugs)}; evalreport build -j {args.jobs}; "
+              f"{os.cpu_count()} kerner, belastning {os.getloadavg()[0]:.1f}", flush=True)
+
+        def naive(which: list[str]) -> float | None:
+            if args.no_naive or not which:
+                return None
+            return sum(naive_build(work, s, naive_out) for s in which)
+
+        took, err = evalreport_build(work, args.jobs, slugs)
+        cold_exec = stage_times(err, "execute")
+        rows.append(("kold site", took, naive(slugs), executed(err)))
+        took, err = evalreport_build(work, args.jobs, slugs)
+        rows.append(("ingen ændring (no-op)", took, naive(slugs), executed(err)))
+        edit_prose(work)
+        took, err = evalreport_build(work, args.jobs, slugs)
+        rows.append((f"prosaændring i {PROSE_EDIT[1]}", took, naive([PROSE_EDIT[1]]), executed(err)))
+        edit_analysis(work)
+        took, err = evalreport_build(work, args.jobs, slugs)
+        again = executed(err)
+        rows.append((f"ændring i {ANALYSIS_EDIT}", took, naive(again), again))
+        sizes = sum(f.stat().st_size for f in (work / ".evalreport-cache").rglob("*") if f.is_file())
+
+    print(f"\n{'scenarie':34s} {'evalreport':>11s} {'naiv':>9s} {'naiv/evalreport':>16s}  kørt igen")
+    for name, ours, theirs, ran in rows:
+        ratio = f"{theirs / ours:14.1f}x" if theirs else f"{'':>15s}"
+        naive_text = f"{theirs:7.1f} s" if theirs is not None else f"{'–':>9s}"
+        print(f"{name:34s} {ours:9.2f} s {naive_text} {ratio}   {', '.join(ran) or '–'}")
+    print("\nkørsel (execute) i den kolde bygning: "
+          + ", ".join(f"{s} {t:.1f} s" for s, t in sorted(cold_exec.items())))
+    print(f"cachens størrelse efter de fire bygninger: {sizes / 2 ** 20:.1f} MB")
+    noop, prose = rows[1][1], rows[2][1]
+    print("\nmål: no-op ≤ 0,5 s: " + ("nået" if noop <= 0.5 else "IKKE nået")
+          + f" ({noop:.2f} s); prosaændring i OtO ≤ 4 s: " + ("nået" if prose <= 4 else "IKKE nået")
+          + f" ({prose:.2f} s)" + (f"; {len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s: "
+                                   + ("nået" if rows[0][1] <= 60 else "IKKE nået")
+                                   + f" ({rows[0][1]:.1f} s)" if len(slugs) >= 5 else ""))
+    print(json.dumps({"rows": [{"scenario": r[0], "evalreport_s": round(r[1], 3),
+                                "naive_s": round(r[2], 3) if r[2] is not None else None,
+                                "executed": r[3]} for r in rows]}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
