@@ -229,6 +229,16 @@ def cell_means(y: pd.Series, cell: pd.Series, *, cells: Sequence[str] = COMBINAT
                      n_clusters=n_g, df=int(res.df_resid), df_cluster=df_c, alpha=float(alpha), absent=absent)
 
 
+def significant_cells(res: CellMeans, sign: int, *, exclude: Sequence[str] = (), clustered: bool = False,
+                      alpha: float | None = None) -> list[str]:
+    """The cells (in table order) whose mean differs from zero at ``alpha`` (default: the fit's) with
+    the sign of ``sign`` (+1 or -1), classical or clustered p-values, leaving out ``exclude``."""
+    level = res.alpha if alpha is None else alpha
+    p = res.table["p_value_cluster" if clustered else "p_value"]
+    return [c for c, e, pv in zip(res.table["cell"], res.table["estimate"], p)
+            if c not in exclude and pv < level and np.sign(e) == np.sign(sign)]
+
+
 @dataclass(frozen=True)
 class Contrast:
     """The difference ``estimate = mean[b] − mean[a]`` of two cells with its t interval."""

@@ -61,8 +61,9 @@ def _soup(result):
 def _rows(soup, table_id):
     table = soup.select_one(f"#{table_id} table")
     assert table is not None, f"{table_id} mangler"
-    return {tr.find(["th", "td"]).get_text(" ", strip=True): [c.get_text(" ", strip=True).replace("\xa0", " ")
-                                                              for c in tr.find_all(["td", "th"])[1:]]
+    def txt(cell):
+        return cell.get_text(" ", strip=True).replace("\xa0", " ")
+    return {txt(tr.find(["th", "td"])): [txt(c) for c in tr.find_all(["td", "th"])[1:]]
             for tr in table.select("tbody tr")}
 
 

@@ -47,3 +47,47 @@ def test_fig_cap_location_top_puts_the_caption_above_and_the_notes_below(tmp_pat
     assert md.index("![") < md.index("Anm.: Note") < md.index("{.er-caption}")
     md = _markdown(tmp_path, opt="#| fig-cap-location: top\n")  # a cell option wins
     assert md.index("{.er-caption}") < md.index("![")
+
+
+def test_fig_format_png_with_dpi_and_the_setup_cell_compiles(tmp_path):
+    from evalreport.engine.execute import _SETUP, figure_format
+    from evalreport.errors import QmdSyntaxError
+    import pytest
+
+    def fmt(front):
+        path = tmp_path / "f.qmd"
+        path.write_text(f"---\ntitle: t\n{front}---\n\nTekst.\n", encoding="utf-8")
+        return figure_format(read_qmd(path))
+
+    assert fmt("") == ("svg", {"Date": None}, {})
+    assert fmt("fig-format: png\nfig-dpi: 200\n") == ("png", {"Software": None}, {"dpi": 200.0})
+    assert fmt("fig-format: retina\n")[2] == {"dpi": 300.0}
+    with pytest.raises(QmdSyntaxError, match="fig-format"):
+        fmt("fig-format: gif\n")
+    for f, meta, kw in (fmt(""), fmt("fig-format: png\n")):
+        compile(_SETUP.format(tables_dir="/t", report="r", root="/", mark="M", fig_format=f, fig_metadata=meta,
+                              fig_kwargs=kw), "setup", "exec")
+
+
+def test_png_figures_print_at_their_drawn_width(tmp_path):
+    import base64
+    import io
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from evalreport.engine.markdown import _png_width_inches
+
+    fig, _ = plt.subplots(figsize=(5.0, 2.0))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=200)
+    plt.close(fig)
+    raw = buf.getvalue()
+    assert _png_width_inches(raw) == __import__("pytest").approx(5.0, abs=0.01)
+    path = tmp_path / "index.qmd"
+    path.write_text(QMD.format(front="", opt=""), encoding="utf-8")
+    doc = read_qmd(path)
+    out = [{"output_type": "display_data", "data": {"image/png": base64.b64encode(raw).decode()}}]
+    md = to_pandoc_markdown(doc, SimpleNamespace(outputs={doc.cells[0].number: out}, inline={}), tmp_path / "f")
+    assert "width=5.00in" in md

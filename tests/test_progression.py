@@ -74,6 +74,19 @@ def test_clustered_se_is_the_stata_sandwich(cells_data):
     assert t.at["0000", "se_cluster"] > t.at["0000", "se"]
 
 
+def test_significant_cells(cells_data):
+    d = cells_data
+    res = prog.cell_means(d["y"], d["cell"], cluster=d["person_id"])
+    t = res.table
+    for sign in (1, -1):
+        for clustered, p in ((False, "p_value"), (True, "p_value_cluster")):
+            want = [c for c, e, pv in zip(t["cell"], t["estimate"], t[p]) if pv < 0.05 and (e > 0) == (sign > 0)]
+            assert prog.significant_cells(res, sign, clustered=clustered) == want
+    pos = prog.significant_cells(res, 1)
+    assert pos and prog.significant_cells(res, 1, exclude=pos[:1]) == pos[1:]
+    assert prog.significant_cells(res, 1, alpha=1e-300) == []
+
+
 def test_absent_cells_and_bad_cells():
     y = pd.Series([0.1, 0.2, -0.3, 0.4])
     cell = pd.Series(["0000", "0000", "1000", "1000"])

@@ -27,7 +27,7 @@ from .formatting import (DEFAULT_STAR_LEVELS, cap, fmt_approx, fmt_ci, fmt_count
 from .phrases import phrase, phrase_text
 from .sources import dataset_meta, is_synthetic, source_line, synthetic_label, synthetic_notice
 from .tables import (Column, EffectRow, Panel, ReportTable, Row, Subhead, TableBuilder, count_table,
-                     effect_table, stacked_table)
+                     effect_table, profile_table, stacked_table)
 from .words import (STAR_LEVELS, and_list, approx_kr, change, count_noun, difference, direction,
                     effect_words, field, interval, is_significant, kr_step, level_text, p_text,
                     relative, relative_share, runs, significance, significance_clause, size_word,
@@ -48,7 +48,7 @@ __all__ = [
     "phrase", "phrase_text",
     # tables
     "ReportTable", "Column", "Row", "EffectRow", "Panel", "Subhead", "TableBuilder",
-    "effect_table", "stacked_table", "count_table", "protect",
+    "effect_table", "stacked_table", "count_table", "profile_table", "protect",
     # figures
     "new_figure", "use_house_style", "danish_ticks", "PALETTE", "LIGHT", "BLUE", "RED", "GREEN",
     "GREY", "effect_over_time", "effects_over_time", "dot_whisker", "histogram", "density",

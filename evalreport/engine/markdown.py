@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,6 +132,21 @@ def _image(cell: CodeCell, value: str, mime: str, k: int, figures_dir: Path) -> 
     alt = str(cell.options.get("fig-alt", "") or cell.options.get("fig-cap", ""))
     alt = alt.replace("[", "(").replace("]", ")")
     digest = hashlib.sha256(raw).hexdigest()[:8]
+    width = f" width={_png_width_inches(raw):.2f}in" if ext == "png" and _png_width_inches(raw) else ""
     # implicit_figures is off, so the bracket text becomes the img's alt attribute.
-    return f'![{alt}]({figures_dir.name}/{name}){{data-sha="{digest}"}}'
+    return f'![{alt}]({figures_dir.name}/{name}){{data-sha="{digest}"{width}}}'
 
+
+def _png_width_inches(raw: bytes) -> float | None:
+    """The printed width of a PNG from its pHYs chunk (pixels per metre), so a 200-dpi figure
+    prints as wide as it was drawn instead of at 96 pixels per inch. None without pHYs."""
+    if raw[:8] != b"\x89PNG\r\n\x1a\n" or raw[12:16] != b"IHDR":
+        return None
+    width = struct.unpack(">I", raw[16:20])[0]
+    i = raw.find(b"pHYs", 8, 4096)
+    if i < 0:
+        return None
+    ppx, _, unit = struct.unpack(">IIB", raw[i + 4:i + 13])
+    if unit != 1 or ppx == 0:
+        return None
+    return width / (ppx * 0.0254)

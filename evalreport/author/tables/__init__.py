@@ -9,6 +9,7 @@ the layouts and leaves it as the last expression of a ``#| label: tbl-…`` cell
 * :func:`stacked_table`: the est / (SE) / [kontrol] / <rel.> cell of matching studies;
 * :func:`count_table`: disclosure-controlled counts;
 * :class:`TableBuilder`: any descriptive table, row by row;
+* :func:`profile_table`: shares and means by group from a row specification;
 * :meth:`ReportTable.from_frames`: from frames of printed strings and raw numbers.
 
 Every table has lettered footnotes (on rows, columns, spanners), "Anm.:" notes and a
@@ -24,11 +25,12 @@ from ._effects import DEFAULT_EFFECT_LABELS, EffectRow, Panel, Subhead, effect_t
 from ._export import export
 from ._model import ReportTable
 from ._parts import Column, Row
+from ._profile import profile_table
 from ._render_html import TABLES_CSS_PATH, tables_css
 from ._stacked import STACK_PARTS, relative_effect, stack_cell, stacked_table
 
 __all__ = [
     "Column", "Row", "ReportTable", "EffectRow", "Panel", "Subhead", "TableBuilder",
-    "effect_table", "stacked_table", "count_table", "export", "stack_cell", "relative_effect",
+    "effect_table", "stacked_table", "count_table", "profile_table", "export", "stack_cell", "relative_effect",
     "STACK_PARTS", "tables_css", "TABLES_CSS_PATH", "DEFAULT_EFFECT_LABELS",
 ]
