@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.exceptions import ConvergenceError
-from lifelines.statistics import proportional_hazard_test
 
 
 def window(first_week: Sequence[float], end: int) -> tuple[np.ndarray, np.ndarray]:
@@ -110,20 +109,14 @@ def cox_effect(frame: pd.DataFrame, duration: str, event: str, treatment: str,
         warnings.simplefilter("ignore")
         cph = _fit(d, alpha, duration_col=duration, event_col=event, weights_col="_w" if robust else None,
                    robust=robust)
-        ph = proportional_hazard_test(cph, d, time_transform="km")
+        ph_stat, ph_p, glob = _ph_tests(cph, d)
     s = cph.summary.loc[treatment]
     lo_col = [c for c in cph.summary.columns if c.startswith("exp(coef) lower")][0]
     hi_col = [c for c in cph.summary.columns if c.startswith("exp(coef) upper")][0]
-    ph_sum = ph.summary
-    # global test: sum of the per-covariate statistics is not the global test; use lifelines' own
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        glob = _global_ph_p(cph, d)
     return CoxEffect(treatment=treatment, hazard_ratio=float(s["exp(coef)"]), ci_low=float(s[lo_col]),
                      ci_high=float(s[hi_col]), log_hr=float(s["coef"]), se=float(s["se(coef)"]),
                      p_value=float(s["p"]), n=int(len(d)), n_events=int(d[event].sum()),
-                     ph_p_treatment=float(ph_sum.loc[treatment, "p"]),
-                     ph_stat_treatment=float(ph_sum.loc[treatment, "test_statistic"]),
+                     ph_p_treatment=float(ph_p[treatment]), ph_stat_treatment=float(ph_stat[treatment]),
                      ph_p_global=glob, robust=robust, alpha=alpha)
 
 
@@ -158,19 +151,28 @@ def _fit(d: pd.DataFrame, alpha: float, **kw) -> CoxPHFitter:
         return FastCoxPHFitter(alpha=alpha).fit(d, fit_options={"step_size": 0.1, "max_steps": 500}, **kw)
 
 
-def _global_ph_p(cph: CoxPHFitter, d: pd.DataFrame) -> float:
-    """Global Grambsch–Therneau test of proportional hazards (all covariates jointly, KM time
-    transform; the 'GLOBAL' row of R's ``cox.zph`` before survival 3.0):
-    T = (g'U)' I⁻¹ (g'U) · d / Σ g², with U the Schoenfeld residuals at the d event times, g the
-    centred transformed event times and I⁻¹ the model-based variance (lifelines keeps it in
-    ``variance_matrix_`` also for robust fits; the sandwich only replaces the standard errors)."""
+def _ph_tests(cph: CoxPHFitter, d: pd.DataFrame) -> tuple[pd.Series, pd.Series, float]:
+    """Grambsch–Therneau tests of proportional hazards from one set of Schoenfeld residuals.
+
+    With U the Schoenfeld residuals at the d event times, g the centred Kaplan–Meier transform of
+    the event times (1 − S(t), weighted as the model) and V the model-based variance
+    (lifelines keeps it in ``variance_matrix_`` also for robust fits):
+    per covariate T_j = d (g'UV)_j² / (V_jj Σg²) ~ χ²(1) — lifelines' ``proportional_hazard_test``
+    with ``time_transform="km"`` (equal for unweighted fits, tested) except that it divides by the
+    robust variance when the fit is robust; globally T = d (g'U) V (g'U)' / Σg² ~ χ²(p), the
+    'GLOBAL' row of R's ``cox.zph`` before survival 3.0. Returns (T_j, p_j, global p)."""
     from scipy import stats
 
     u = cph.compute_residuals(d, "schoenfeld")
-    times = d.loc[u.index, cph.duration_col].to_numpy()
-    km = KaplanMeierFitter().fit(d[cph.duration_col], d[cph.event_col])
-    g = 1 - km.survival_function_at_times(times).to_numpy()
+    dur, ev = cph.durations, cph.event_observed
+    km = KaplanMeierFitter().fit(dur, ev, weights=cph.weights)
+    g = 1 - km.survival_function_at_times(d.loc[u.index, cph.duration_col]).to_numpy()
     g = g - g.mean()
+    V = cph.variance_matrix_.to_numpy()
+    guv = (g @ u.to_numpy()) @ V
+    n_d = len(g)
+    t_j = n_d * guv ** 2 / (np.diag(V) * (g @ g))
     gu = g @ u.to_numpy()
-    stat = float(gu @ cph.variance_matrix_.to_numpy() @ gu * len(g) / (g @ g))
-    return float(stats.chi2.sf(stat, u.shape[1]))
+    glob = float(stats.chi2.sf(float(gu @ V @ gu * n_d / (g @ g)), u.shape[1]))
+    names = list(cph.params_.index)
+    return (pd.Series(t_j, index=names), pd.Series(stats.chi2.sf(t_j, 1), index=names), glob)

@@ -98,3 +98,18 @@ def test_fast_score_residuals_equal_lifelines(lung):
     fast = sv.FastCoxPHFitter().fit(d, "time", "status", weights_col="w", robust=True)
     np.testing.assert_allclose(fast.standard_errors_, slow.standard_errors_, rtol=1e-10)
     np.testing.assert_allclose(fast.params_, slow.params_, rtol=1e-12)
+
+
+def test_ph_statistic_equals_lifelines_for_unweighted_fits(lung):
+    from lifelines import CoxPHFitter
+    from lifelines.statistics import proportional_hazard_test
+
+    d = lung[["time", "status", "female", "age"]].dropna().reset_index(drop=True).astype(float)
+    fit = CoxPHFitter().fit(d, "time", "status")
+    ref = proportional_hazard_test(fit, d, time_transform="km").summary
+    stat, p, glob = sv._ph_tests(fit, d)
+    np.testing.assert_allclose(stat.to_numpy(), ref.loc[stat.index, "test_statistic"].to_numpy(), rtol=1e-8)
+    assert 0 < glob < 1
+    one = CoxPHFitter().fit(d[["time", "status", "female"]], "time", "status")
+    s1, p1, g1 = sv._ph_tests(one, d[["time", "status", "female"]])
+    assert g1 == pytest.approx(float(p1["female"]))        # one covariate: global = the covariate's test
