@@ -562,6 +562,9 @@ def save_execution(store: Store, key: ExecutionKey, doc, result, opened: list[Pa
     files = {f"tables/{f.name}": f for f in sorted(Path(tables_dir).iterdir()) if f.is_file()} \
         if Path(tables_dir).is_dir() else {}
     tables = {name.split("/", 1)[1]: sha256_path(path) for name, path in files.items()}
+    private = Path(tables_dir) / ".disclosure"      # the disclosure gate's records (author.disclosure)
+    records = {f"tables/.disclosure/{f.name}": f for f in sorted(private.glob("*.json"))} \
+        if private.is_dir() else {}
     result_digest = digest({"outputs": outputs, "inline": inline, "tables": tables})
     full = f"{key.digest}/{digest(deps)[:40]}"
     seconds = {str(n): s for n, s in result.seconds.items()}
@@ -573,7 +576,7 @@ def save_execution(store: Store, key: ExecutionKey, doc, result, opened: list[Pa
                                       ensure_ascii=False), encoding="utf-8")
         meta = {"slug": key.slug, "components": key.components, "deps": deps, "inputs": inputs,
                 "result_digest": result_digest, "tables": tables, "created": time.time()}
-        store.put("execute", full, meta, {**files, "result.json": payload})
+        store.put("execute", full, meta, {**files, **records, "result.json": payload})
     store.put("last-run", key.slug, {"components": key.components, "deps": deps}, replace=True)
     return CachedExecution(full, result_digest, deps, inputs, outputs, inline, seconds, tables)
 
@@ -593,7 +596,10 @@ def load_execution(store: Store, full: str, tables_dir: Path) -> CachedExecution
         if src.is_dir():
             Path(tables_dir).mkdir(parents=True, exist_ok=True)
             for f in src.iterdir():
-                shutil.copyfile(f, Path(tables_dir) / f.name)
+                if f.is_file():
+                    shutil.copyfile(f, Path(tables_dir) / f.name)
+            if (src / ".disclosure").is_dir():            # a cached build is checked like a fresh one
+                shutil.copytree(src / ".disclosure", Path(tables_dir) / ".disclosure", dirs_exist_ok=True)
     return CachedExecution(full, meta["result_digest"], meta["deps"], meta["inputs"],
                            payload["outputs"], payload["inline"], payload["seconds"], meta["tables"])
 
