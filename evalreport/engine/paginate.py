@@ -1,16 +1,22 @@
 """Tables broken over pages, continued with their caption and "(fortsat)".
 
-CSS cannot repeat a caption on the pages a table continues on (WeasyPrint
-repeats only ``<thead>``), so the PDF is laid out, the rows at which tables
-break are read off the layout, and each such table is split there into parts:
-the first keeps the caption, the header and the id; each further part starts a
-page with "Tabel 4.1: … (fortsat)" and the header again; the last part keeps the
-notes (Anm., Kilde). The document is laid out again until no table breaks
-(a split can move rows further down, so this may take a few passes; each part
-ends exactly where WeasyPrint broke the table before, so it converges).
+CSS cannot repeat a caption on the pages a table continues on with words that
+differ from the first page, and WeasyPrint repeats only the ``<thead>``. So, for
+the PDF only:
 
-Written by hand because no maintained library does pagination-aware table
-continuation for WeasyPrint; it works on the HTML that great-tables writes
+1. :func:`caption_into_header`: a table that may break (more than a few rows)
+   carries its caption as the first row of its ``<thead>``, ending in a
+   ``(fortsat)`` that is laid out but hidden. Every page a table reaches then
+   starts with the caption and the header, at the same height on every pass.
+2. The document is laid out once and :func:`table_breaks` reads off the rows at
+   which each table starts a new page.
+3. :func:`split_tables` splits those tables there: each further part starts a
+   page, has no ids (they belong to the first part) and shows its "(fortsat)".
+   Only the visibility of "(fortsat)" changes, so the second layout breaks
+   exactly where the first did; it is the one written.
+
+Written by hand because no maintained library does caption continuation for
+WeasyPrint; it works on the HTML that great-tables writes
 (``<div class="er-table">`` → ``<table>`` → ``<thead>``/``<tbody>``/``<tfoot>``).
 """
 from __future__ import annotations
@@ -18,8 +24,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-MAX_PASSES = 4
 _ID_ATTR = re.compile(r'\s(id|headers|aria-labelledby)="[^"]*"')
+_TABLE_DIV = re.compile(r'<div\b[^>]*class="er-table[^"]*"[^>]*>')
+_CAPTION = re.compile(r'<div class="er-caption"[^>]*>\s*<p>(.*?)</p>\s*</div>\s*', re.S)
+_TBODY = re.compile(r"(<tbody\b[^>]*>)(.*?)(</tbody>)", re.S)
+_ROW = re.compile(r"<tr\b.*?</tr>", re.S)
+HIDDEN_FORTSAT = '<span class="er-fortsat er-hidden">(fortsat)</span>'
+SHOWN_FORTSAT = '<span class="er-fortsat">(fortsat)</span>'
 
 
 def _div_end(html: str, start: int) -> int:
@@ -32,25 +43,72 @@ def _div_end(html: str, start: int) -> int:
     raise ValueError("unbalanced <div> in table HTML")
 
 
+def _tables(html: str):
+    """(start, end, opening tag) of every ``.er-table`` block, in order."""
+    pos = 0
+    for m in _TABLE_DIV.finditer(html):
+        if m.start() < pos:
+            continue
+        end = _div_end(html, m.start())
+        yield m.start(), end, m.group(0)
+        pos = end
+
+
+def _rewrite(html: str, change) -> str:
+    out, pos = [], 0
+    for start, end, opening in _tables(html):
+        block = html[start:end]
+        new = change(block, opening)
+        if new is not block:
+            out += [html[pos:start], new]
+            pos = end
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def _column_count(block: str) -> int:
+    tbody = _TBODY.search(block)
+    best = 1
+    for row in _ROW.findall(tbody.group(2) if tbody else ""):
+        n = sum(int(c or 1) for c in re.findall(r'<t[hd]\b(?:[^>]*\bcolspan="(\d+)")?[^>]*>', row))
+        best = max(best, n)
+    return best
+
+
+def caption_into_header(html: str) -> str:
+    """Move the caption of every breakable table into its header (see module docstring)."""
+    def change(block, opening):
+        if "er-keep" in opening or "er-captioned" in opening:
+            return block
+        cap = _CAPTION.search(block)
+        thead = block.find("<thead")
+        if not cap or thead < 0 or cap.start() > thead:
+            return block
+        head_open = block.index(">", thead) + 1
+        row = (f'\n<tr class="er-caption-row"><td colspan="{_column_count(block)}">'
+               f'<p class="er-caption-text">{cap.group(1)} {HIDDEN_FORTSAT}</p></td></tr>')
+        block = block[:head_open] + row + block[head_open:]
+        block = block[:cap.start()] + block[cap.end():]
+        return block.replace('class="er-table', 'class="er-table er-captioned', 1)
+    return _rewrite(html, change)
+
+
 def table_breaks(document) -> dict[str, list[int]]:
-    """Table part id -> indices of the body rows that begin a new page."""
+    """Table id -> indices of the body rows that begin a new page."""
     pages_rows: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
 
     def walk(box, table_key, page_no):
         element = getattr(box, "element", None)
         tag = getattr(box, "element_tag", None)
-        if element is not None and tag == "div":
-            classes = (element.get("class") or "").split()
-            if "er-table" in classes:
-                table_key = element.get("data-er-part") or element.get("id") or table_key
+        if element is not None and tag == "div" and "er-table" in (element.get("class") or "").split():
+            table_key = element.get("id") or table_key
         if tag == "tbody" and table_key and element is not None:
-            rows = [child for child in element if child.tag == "tr"]
-            index = {id(r): i for i, r in enumerate(rows)}
+            index = {id(r): i for i, r in enumerate(child for child in element if child.tag == "tr")}
             for row in getattr(box, "children", []):
                 if getattr(row, "element_tag", None) == "tr" and id(row.element) in index:
                     pages_rows[table_key][page_no].append(index[id(row.element)])
             return
-        for child in getattr(box, "children", []) or []:
+        for child in getattr(box, "children", None) or []:
             walk(child, table_key, page_no)
 
     for page_no, page in enumerate(document.pages):
@@ -63,33 +121,21 @@ def table_breaks(document) -> dict[str, list[int]]:
     return breaks
 
 
-def _part_key(div_open: str) -> str | None:
-    m = re.search(r'data-er-part="([^"]+)"', div_open) or re.search(r'\bid="([^"]+)"', div_open)
-    return m.group(1) if m else None
-
-
 def split_tables(html: str, breaks: dict[str, list[int]]) -> str:
     """Split each table at the given body rows (see module docstring)."""
-    out, pos = [], 0
-    for m in re.finditer(r'<div\b[^>]*class="er-table[^"]*"[^>]*>', html):
-        if m.start() < pos:
-            continue
-        key = _part_key(m.group(0))
-        if key not in breaks:
-            continue
-        end = _div_end(html, m.start())
-        out.append(html[pos:m.start()])
-        out.append(_split_one(html[m.start():end], key, breaks[key]))
-        pos = end
-    out.append(html[pos:])
-    return "".join(out)
+    def change(block, opening):
+        m = re.search(r'\bid="([^"]+)"', opening)
+        if not m or m.group(1) not in breaks:
+            return block
+        return _split_one(block, breaks[m.group(1)])
+    return _rewrite(html, change)
 
 
-def _split_one(block: str, key: str, at: list[int]) -> str:
-    tbody = re.search(r"(<tbody\b[^>]*>)(.*?)(</tbody>)", block, re.S)
+def _split_one(block: str, at: list[int]) -> str:
+    tbody = _TBODY.search(block)
     if not tbody:
         return block
-    rows = re.findall(r"<tr\b.*?</tr>", tbody.group(2), re.S)
+    rows = _ROW.findall(tbody.group(2))
     cuts = [i for i in at if 0 < i < len(rows)]
     if not cuts:
         return block
@@ -100,44 +146,28 @@ def _split_one(block: str, key: str, at: list[int]) -> str:
     parts = []
     for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
         last = n == len(bounds) - 2
-        body = "\n".join(rows[a:b])
-        part = head + "\n" + body + "\n" + (tail if last else tail_without_notes)
-        if n:
-            part = _continuation(part, f"{key}--{n + 1}")
-        parts.append(part)
+        part = head + "\n" + "\n".join(rows[a:b]) + "\n" + (tail if last else tail_without_notes)
+        parts.append(_continuation(part) if n else part)
     return "\n".join(parts)
 
 
-def _continuation(part: str, key: str) -> str:
-    """A later part: no ids (they belong to the first part), "(fortsat)" after the caption."""
-    first_tag_end = part.index(">") + 1
-    opening = part[:first_tag_end]
-    opening = _ID_ATTR.sub("", opening)
-    opening = re.sub(r'\sdata-er-part="[^"]*"', "", opening)
-    if "er-continued" not in opening:
-        opening = opening.replace('class="er-table', 'class="er-table er-continued', 1)
-    opening = opening.replace("<div", f'<div data-er-part="{key}"', 1)
-    rest = part[first_tag_end:]
-    head_end = rest.find("<tbody")
-    rest = _ID_ATTR.sub("", rest[:head_end]) + rest[head_end:]
-    if "er-fortsat" in rest[:head_end]:
-        return opening + rest
-    rest = re.sub(r"(<div class=\"er-caption\"[^>]*>\s*<p>.*?)(</p>)",
-                  lambda m: m.group(1) + ' <span class="er-fortsat">(fortsat)</span>' + m.group(2),
-                  rest, count=1, flags=re.S)
-    return opening + rest
+def _continuation(part: str) -> str:
+    """A later part: no ids (they belong to the first part), "(fortsat)" shown."""
+    body = part.find("<tbody")
+    head = _ID_ATTR.sub("", part[:body]).replace(HIDDEN_FORTSAT, SHOWN_FORTSAT, 1)
+    head = head.replace('class="er-table', 'class="er-table er-continued', 1)
+    return head + part[body:]
 
 
 def paginate(render, html: str):
-    """Lay out ``html`` with ``render(html) -> Document`` until no table breaks a page.
+    """Lay out ``html`` with ``render(html) -> Document``, continuing broken tables.
 
-    Returns the final document and the HTML it was laid out from.
+    Returns the document to write and the HTML it was laid out from.
     """
+    html = caption_into_header(html)
     document = render(html)
-    for _ in range(MAX_PASSES):
-        breaks = table_breaks(document)
-        if not breaks:
-            break
+    breaks = table_breaks(document)
+    if breaks:
         html = split_tables(html, breaks)
         document = render(html)
     return document, html
