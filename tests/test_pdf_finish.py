@@ -149,6 +149,25 @@ def test_a_long_table_continues_under_its_caption_with_fortsat(tmp_path):
     assert numbers == list(range(1, 131))                # every row once, in order
 
 
+def test_a_figure_that_does_not_fit_lets_the_following_text_fill_the_page(tmp_path):
+    (tmp_path / "fig.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="450pt" height="300pt" viewBox="0 0 450 300">'
+        '<rect x="0" y="0" width="450" height="300" fill="#1f4e79"/></svg>', encoding="utf-8")
+    text = " ".join(["Ord i et afsnit, der fylder en linje eller to."] * 9)
+    figure = ('<div id="fig-x" class="er-figure"><p><img src="fig.svg" alt="Et blåt rektangel"></p>'
+              '<div class="er-caption"><p><strong>Figur 1:</strong> Et rektangel</p></div></div>')
+    md = ("# Kapitel\n\n" + "\n\n".join(f"Afsnit {i}. {text}" for i in range(7))
+          + "\n\n```{=html}\n" + figure + "\n```\n\n"
+          + "\n\n".join(f"Efter {i}. {text}" for i in range(12)))
+    _, pdf, _ = _small_report(md, tmp_path)
+    reader = PdfReader(str(pdf))
+    first = next(i for i, p in enumerate(reader.pages) if "Afsnit 0." in p.extract_text())
+    assert page_fill(pdf)[first] > 0.9                  # text, not a gap, before the figure's page
+    assert "Efter 0." in reader.pages[first].extract_text()
+    later = "".join(p.extract_text() for p in reader.pages[first + 1:])
+    assert "Figur 1: Et rektangel" in later
+
+
 def test_ordered_list_split_by_pandoc_is_joined_in_its_style():
     md = ("Moduler:\n\nI. **Intro.** Et forløb.\n\nII. **Snuse.** Kort.\n\nIII. **Første.** A.\n\n"
           "IV. **Andet.** B.\n\nV. **Tredje.** Slut.\n\nEfter.\n")

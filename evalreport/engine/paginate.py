@@ -15,8 +15,16 @@ the PDF only:
    Only the visibility of "(fortsat)" changes, so the second layout breaks
    exactly where the first did; it is the one written.
 
-Written by hand because no maintained library does caption continuation for
-WeasyPrint; it works on the HTML that great-tables writes
+A figure cannot break, and WeasyPrint has no deferred page floats: a figure
+that does not fit goes to the next page and leaves the rest of the page empty.
+:func:`figure_moves` finds such figures in the first layout (first on their
+page, the page before ending in a gap of more than ``FIGURE_GAP`` of its text
+block) and :func:`defer_figures` moves each after the paragraphs that follow
+it (never past a heading, table or figure) until they fill the gap, as LaTeX
+floats a figure to the next page; the document is then laid out again.
+
+Written by hand because no maintained library does caption continuation or
+float deferral for WeasyPrint; it works on the HTML that great-tables writes
 (``<div class="er-table">`` → ``<table>`` → ``<thead>``/``<tbody>``/``<tfoot>``).
 """
 from __future__ import annotations
@@ -159,13 +167,134 @@ def _continuation(part: str) -> str:
     return head + part[body:]
 
 
-def paginate(render, html: str):
-    """Lay out ``html`` with ``render(html) -> Document``, continuing broken tables.
+FIGURE_GAP = 0.12
+_TEXT_TAGS = {"p", "ul", "ol", "dl", "blockquote"}
 
-    Returns the document to write and the HTML it was laid out from.
-    """
+
+def _content_boxes(box):
+    """Line, replaced and table-row boxes below ``box`` (what takes room on a page)."""
+    from weasyprint.formatting_structure import boxes as B
+
+    stack = [box]
+    while stack:
+        b = stack.pop()
+        if isinstance(b, (B.LineBox, B.ReplacedBox, B.TableRowBox)):
+            yield b
+            continue
+        stack.extend(getattr(b, "children", None) or [])
+
+
+def _descendants(box):
+    stack = [box]
+    while stack:
+        b = stack.pop()
+        yield b
+        stack.extend(getattr(b, "children", None) or [])
+
+
+def figure_moves(document) -> dict[str, int]:
+    """Figure id -> how many following text blocks to place before it (see module docstring)."""
+    from weasyprint.formatting_structure import boxes as B
+
+    moves: dict[str, int] = {}
+    pages = [p._page_box for p in document.pages]
+    if not pages:
+        return moves
+    root = pages[0].children[0].element
+    parent = {id(child): el for el in root.iter() for child in el}
+    for i in range(1, len(pages)):
+        page, before = pages[i], pages[i - 1]
+        html_box = page.children[0]
+        figure = next((b for b in _descendants(html_box) if b.element is not None
+                       and b.element_tag == "div" and "er-figure" in (b.element.get("class") or "")
+                       and (b.element.get("id") or "").startswith("fig-")), None)
+        if figure is None:
+            continue
+        inside = {id(b) for b in _descendants(figure)}
+        content = [b for b in _content_boxes(html_box) if id(b) not in inside]
+        fig_top = min((b.position_y for b in _content_boxes(figure)), default=None)
+        if fig_top is None or any(b.position_y + b.height <= fig_top + 0.5 for b in content):
+            continue                                     # something precedes the figure on its page
+        prev_content = list(_content_boxes(before.children[0]))
+        if not prev_content:
+            continue
+        bottom = before.content_box_y() + before.height
+        notes = [b for b in before.children if isinstance(b, B.FootnoteAreaBox) and b.children]
+        if notes:
+            bottom = min(bottom, notes[0].position_y)
+        gap = bottom - max(b.position_y + b.height for b in prev_content)
+        if gap <= FIGURE_GAP * before.height:
+            continue
+        # The blocks after the figure, with their heights on this page.
+        element = figure.element
+        siblings = list(parent.get(id(element), []))
+        after = siblings[siblings.index(element) + 1:] if element in siblings else []
+        heights = {}
+        for b in _descendants(html_box):
+            if b.element is not None and id(b.element) in {id(e) for e in after} and id(b.element) not in heights:
+                heights[id(b.element)] = b.margin_height()
+        k, filled = 0, 0.0
+        for el in after:
+            if k == 0 and el.tag == "p" and el.find(".//span[@class='er-fignote']") is not None:
+                continue                                 # the figure's own note travels with it
+            if el.tag not in _TEXT_TAGS or id(el) not in heights:
+                break
+            k += 1
+            filled += heights[id(el)]
+            if filled >= gap:
+                break
+        if k:
+            moves[element.get("id")] = k
+    return moves
+
+
+def _next_element(html: str, pos: int) -> tuple[str, int, int] | None:
+    """(tag, start, end) of the element starting at ``pos`` (after whitespace), or None."""
+    m = re.compile(r"\s*<([a-zA-Z][a-zA-Z0-9]*)\b").match(html, pos)
+    if not m:
+        return None
+    tag, start = m.group(1).lower(), m.start(1) - 1
+    depth = 0
+    for t in re.compile(rf"<(/?){tag}\b[^>]*?(/?)>", re.I).finditer(html, start):
+        if t.group(2):
+            continue
+        depth += -1 if t.group(1) else 1
+        if depth == 0:
+            return tag, start, t.end()
+    return None
+
+
+def defer_figures(html: str, moves: dict[str, int]) -> str:
+    """Move each figure after the given number of following text blocks."""
+    for ident, k in moves.items():
+        m = re.search(rf'<div id="{re.escape(ident)}" class="er-figure"', html)
+        if not m:
+            continue
+        end = _div_end(html, m.start())
+        nxt = _next_element(html, end)
+        if nxt and nxt[0] == "p" and "er-fignote" in html[nxt[1]:nxt[2]][:200]:
+            end = nxt[2]                                 # the figure's note moves with it
+        pos = end
+        for _ in range(k):
+            nxt = _next_element(html, pos)
+            if not nxt or nxt[0] not in _TEXT_TAGS:
+                break
+            pos = nxt[2]
+        if pos > end:
+            figure = html[m.start():end]
+            html = html[:m.start()] + html[end:pos] + "\n" + figure + html[pos:]
+    return html
+
+
+def paginate(render, html: str):
+    """Lay out ``html`` with ``render(html) -> Document``: figures deferred over a
+    gap, broken tables continued. Returns the document to write and its HTML."""
     html = caption_into_header(html)
     document = render(html)
+    moves = figure_moves(document)
+    if moves:
+        html = defer_figures(html, moves)
+        document = render(html)
     breaks = table_breaks(document)
     if breaks:
         html = split_tables(html, breaks)

@@ -94,6 +94,7 @@ def render_page(*, front_matter: dict, slug: str, body_html: str, toc, build_sta
     markup = jinja2.utils.markupsafe.Markup
     return template.render(
         title=title, subtitle=front_matter.get("subtitle", ""),
+        description=str(front_matter.get("description") or front_matter.get("subtitle") or ""),
         author=author, organisation=org, date=date, date_display=danish_date(front_matter.get("date")),
         version=version, slug=slug, synthetic=bool(front_matter.get("synthetic-data", True)),
         params=params or {}, parameters={**(parameters or {}), **(params or {})},

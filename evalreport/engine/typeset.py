@@ -9,8 +9,8 @@
   after its last) in the same style is made an item of that list.
 * :func:`typeset_body` (HTML): column headers of tables do not break inside a
   parenthesis or between a number and its unit ("Effekt (95 % KI)" breaks only
-  before the parenthesis); each table's scrolling container is a named,
-  keyboard-reachable region (``role="region"``, ``tabindex="0"``, labelled by
+  before the parenthesis); each table's and figure's scrolling container is a
+  named, keyboard-reachable region (``role="region"``, ``tabindex="0"``, labelled by
   the caption), as a container that scrolls must be for keyboard users.
 """
 from __future__ import annotations
@@ -118,8 +118,19 @@ def _label_table_region(m: re.Match) -> str:
             f'{m.group(2)}<div role="region" tabindex="0" aria-labelledby="{ident}-caption" class="er-gt"')
 
 
+_FIGURE_OPEN = re.compile(r'<div id="(fig-[^"]+)" class="er-figure">(.*?)<div class="er-caption">', re.S)
+
+
+def _label_figure(m: re.Match) -> str:
+    ident = m.group(1)
+    return (f'<div id="{ident}" class="er-figure" role="figure" tabindex="0" '
+            f'aria-labelledby="{ident}-caption">{m.group(2)}<div class="er-caption" id="{ident}-caption">')
+
+
 def typeset_body(html: str) -> str:
-    """Unbreakable units in table headers; table containers as labelled regions."""
+    """Unbreakable units in table headers; table and figure containers (which
+    scroll on a phone) as labelled, keyboard-reachable regions."""
     html = _THEAD.sub(lambda t: _TEXT.sub(lambda m: ">" + _nobreak_header_text(m.group(1)) + "<",
                                           t.group(0)), html)
+    html = _FIGURE_OPEN.sub(_label_figure, html)
     return _TABLE_OPEN.sub(_label_table_region, html)
