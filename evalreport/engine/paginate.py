@@ -101,15 +101,19 @@ def caption_into_header(html: str) -> str:
     return _rewrite(html, change)
 
 
-def table_breaks(document) -> dict[str, list[int]]:
-    """Table id -> indices of the body rows that begin a new page."""
+def table_breaks(document) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
+    """Table id -> indices of the body rows that begin a new page, and table id ->
+    its column widths (px) in this layout."""
     pages_rows: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    widths: dict[str, list[float]] = {}
 
     def walk(box, table_key, page_no):
         element = getattr(box, "element", None)
         tag = getattr(box, "element_tag", None)
         if element is not None and tag == "div" and "er-table" in (element.get("class") or "").split():
             table_key = element.get("id") or table_key
+        if tag == "table" and table_key and getattr(box, "column_widths", None):
+            widths.setdefault(table_key, list(box.column_widths))
         if tag == "tbody" and table_key and element is not None:
             index = {id(r): i for i, r in enumerate(child for child in element if child.tag == "tr")}
             for row in getattr(box, "children", []):
@@ -126,20 +130,56 @@ def table_breaks(document) -> dict[str, list[int]]:
         starts = [min(rows) for _, rows in sorted(by_page.items()) if rows]
         if len(starts) > 1:
             breaks[key] = sorted(set(starts[1:]))
-    return breaks
+    return breaks, {k: w for k, w in widths.items() if k in breaks}
 
 
-def split_tables(html: str, breaks: dict[str, list[int]]) -> str:
-    """Split each table at the given body rows (see module docstring)."""
+def spilled_parts(document) -> dict[str, list[int]]:
+    """Table id -> the parts (0, 1, …) of a split table that run onto a second page."""
+    pages: dict[tuple[str, int], set[int]] = defaultdict(set)
+
+    def walk(box, key, page_no):
+        element = getattr(box, "element", None)
+        if element is not None and getattr(box, "element_tag", None) == "div" \
+                and element.get("data-er-part") is not None:
+            key = (element.get("data-er-table") or "", int(element.get("data-er-part")))
+        if key and getattr(box, "element_tag", None) == "tr":
+            pages[key].add(page_no)
+            return
+        for child in getattr(box, "children", None) or []:
+            walk(child, key, page_no)
+
+    for page_no, page in enumerate(document.pages):
+        walk(page._page_box, None, page_no)
+    out: dict[str, list[int]] = defaultdict(list)
+    for (table, part), on in pages.items():
+        if len(on) > 1:
+            out[table].append(part)
+    return dict(out)
+
+
+def split_tables(html: str, breaks: dict[str, list[int]], widths: dict[str, list[float]] | None = None) -> str:
+    """Split each table at the given body rows (see module docstring). With the
+    whole table's column widths every part keeps them (fixed layout), so its rows
+    wrap, and take the height, they had in the layout the cuts were read from."""
     def change(block, opening):
         m = re.search(r'\bid="([^"]+)"', opening)
         if not m or m.group(1) not in breaks:
             return block
-        return _split_one(block, breaks[m.group(1)])
+        cols = (widths or {}).get(m.group(1))
+        if cols:
+            block = _fix_columns(block, cols)
+        return _split_one(block, breaks[m.group(1)], m.group(1))
     return _rewrite(html, change)
 
 
-def _split_one(block: str, at: list[int]) -> str:
+def _fix_columns(block: str, cols: list[float]) -> str:
+    colgroup = "<colgroup>" + "".join(f'<col style="width:{w:.2f}px">' for w in cols) + "</colgroup>"
+    block = re.sub(r"<colgroup>.*?</colgroup>\s*", "", block, count=1, flags=re.S)
+    block = re.sub(r"(<table\b[^>]*>)", lambda m: m.group(1) + colgroup, block, count=1)
+    return block.replace('class="er-table', 'class="er-table er-fixed', 1)
+
+
+def _split_one(block: str, at: list[int], key: str) -> str:
     tbody = _TBODY.search(block)
     if not tbody:
         return block
@@ -155,6 +195,9 @@ def _split_one(block: str, at: list[int]) -> str:
     for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
         last = n == len(bounds) - 2
         part = head + "\n" + "\n".join(rows[a:b]) + "\n" + (tail if last else tail_without_notes)
+        part = part.replace("<div", f'<div data-er-table="{key}" data-er-part="{n}"', 1)
+        if not last:                                     # the page ends here: no bottom margins
+            part = part.replace('class="er-table', 'class="er-table er-split', 1)
         parts.append(_continuation(part) if n else part)
     return "\n".join(parts)
 
@@ -205,16 +248,19 @@ def figure_moves(document) -> dict[str, int]:
     for i in range(1, len(pages)):
         page, before = pages[i], pages[i - 1]
         html_box = page.children[0]
-        figure = next((b for b in _descendants(html_box) if b.element is not None
-                       and b.element_tag == "div" and "er-figure" in (b.element.get("class") or "")
-                       and (b.element.get("id") or "").startswith("fig-")), None)
+        figures = [b for b in _descendants(html_box) if b.element is not None
+                   and b.element_tag == "div" and "er-figure" in (b.element.get("class") or "")
+                   and (b.element.get("id") or "").startswith("fig-")]
+        figure = None
+        for candidate in figures:
+            inside = {id(b) for b in _descendants(candidate)}
+            top = min((b.position_y for b in _content_boxes(candidate)), default=None)
+            if top is not None and not any(b.position_y + b.height <= top + 0.5
+                                           for b in _content_boxes(html_box) if id(b) not in inside):
+                figure = candidate                       # nothing precedes it on its page
+                break
         if figure is None:
             continue
-        inside = {id(b) for b in _descendants(figure)}
-        content = [b for b in _content_boxes(html_box) if id(b) not in inside]
-        fig_top = min((b.position_y for b in _content_boxes(figure)), default=None)
-        if fig_top is None or any(b.position_y + b.height <= fig_top + 0.5 for b in content):
-            continue                                     # something precedes the figure on its page
         prev_content = list(_content_boxes(before.children[0]))
         if not prev_content:
             continue
@@ -295,8 +341,20 @@ def paginate(render, html: str):
     if moves:
         html = defer_figures(html, moves)
         document = render(html)
-    breaks = table_breaks(document)
-    if breaks:
-        html = split_tables(html, breaks)
+    breaks, widths = table_breaks(document)
+    whole = html
+    for _ in range(3):
+        if not breaks:
+            break
+        html = split_tables(whole, breaks, widths)
         document = render(html)
+        spilled = spilled_parts(document)
+        if not spilled:
+            break
+        # A part did not quite fit where the first layout broke: cut a row earlier.
+        for table, parts in spilled.items():
+            cuts = breaks.get(table, [])
+            for part in parts:
+                if part < len(cuts) and cuts[part] - 1 > (cuts[part - 1] if part else 0):
+                    cuts[part] -= 1
     return document, html
