@@ -109,13 +109,13 @@ def _nobreak_header_text(text: str) -> str:
 
 
 _TABLE_OPEN = re.compile(r'<div id="([^"]+)" class="er-table">\s*<div class="er-caption">'
-                         r'(.*?)<div class="er-gt"', re.S)
+                         r'(.*?)<div class="er-gt\b', re.S)
 
 
 def _label_table_region(m: re.Match) -> str:
     ident = m.group(1)
     return (f'<div id="{ident}" class="er-table">\n<div class="er-caption" id="{ident}-caption">'
-            f'{m.group(2)}<div role="region" tabindex="0" aria-labelledby="{ident}-caption" class="er-gt"')
+            f'{m.group(2)}<div role="region" tabindex="0" aria-labelledby="{ident}-caption" class="er-gt')
 
 
 _FIGURE_OPEN = re.compile(r'<div id="(fig-[^"]+)" class="er-figure">(.*?)<div class="er-caption">', re.S)
