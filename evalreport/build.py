@@ -171,7 +171,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
                                    csl=(qmd.parent / csl).resolve() if csl else None, source=qmd)
                 html = render_page(front_matter=fm, slug=slug, body_html=body.html, toc=body.toc,
                                    build_stamp=stamp.text(__version__), params=options.params,
-                                   organisation=project.settings.get("organisation", ""))
+                                   organisation=project.settings.get("organisation", ""),
+                                   parameters=doc.parameter_defaults(), engine=engine)
                 _complete_table_metadata(doc, tables_dir, table_cells, body.xref.targets)
                 html_path.write_text(html, encoding="utf-8")
 

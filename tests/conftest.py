@@ -41,3 +41,41 @@ def project_factory(tmp_path):
     def factory(qmd: str, slug: str = "demo"):
         return make_project(tmp_path, qmd, slug)
     return factory
+
+
+# --------------------------------------------------------------------------- built reports
+# Every report of the project built once per test session, into one site folder
+# (so the site index lists them all). Tests that read a built report share these
+# builds instead of building their own (a BOT build takes minutes).
+
+class SiteBuilds:
+    def __init__(self, out: Path):
+        from dataclasses import replace
+
+        from evalreport.config import load_project
+
+        project = load_project(ROOT)
+        self.project = replace(project, quarto={**project.quarto, "project": {"output-dir": str(out)}})
+        self.out = out
+        self._results: dict = {}
+
+    @property
+    def slugs(self) -> list[str]:
+        return list(self.project.report_slugs())
+
+    def __call__(self, slug: str):
+        """The BuildResult of ``slug`` with default parameters, building it on first use."""
+        from evalreport.build import BuildOptions, build_report
+
+        if slug not in self._results:
+            self._results[slug] = build_report(
+                self.project, slug, BuildOptions(to="all", engine="builtin", quiet=True))
+        return self._results[slug]
+
+    def all(self) -> dict:
+        return {slug: self(slug) for slug in self.slugs}
+
+
+@pytest.fixture(scope="session")
+def site_builds(tmp_path_factory) -> SiteBuilds:
+    return SiteBuilds(tmp_path_factory.mktemp("site-builds"))

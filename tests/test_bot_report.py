@@ -6,7 +6,6 @@ The headline and the weekly profile are computed here directly with analysis.psm
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +17,6 @@ from pypdf import PdfReader
 from analysis import psm
 from analysis.synthetic import bot
 from evalreport.author import formatting as F
-from evalreport.build import BuildOptions, build_report
-from evalreport.config import load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADLINE = {"2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv")}
@@ -69,11 +66,8 @@ def test_weekly_effect_on_employment_shows_no_lock_in(data, inputs):
 
 
 @pytest.mark.build
-def test_bot_report_builds_with_its_numbering_and_headline(tmp_path_factory, headline):
-    out = tmp_path_factory.mktemp("botsite")
-    project = load_project(ROOT)
-    project = replace(project, quarto={**project.quarto, "project": {"output-dir": str(out)}})
-    result = build_report(project, "bot", BuildOptions(to="all", engine="builtin", quiet=True))
+def test_bot_report_builds_with_its_numbering_and_headline(site_builds, headline):
+    result = site_builds("bot")                 # built once per session (tests/conftest.py)
     soup = BeautifulSoup(result.html.read_text(encoding="utf-8"), "html.parser")
     captions = [c.get_text(" ", strip=True).split(":")[0] for c in soup.select(".er-caption")]
     for label in ["Tabel 2.1", "Tabel 3.1", "Tabel 4.1", "Tabel 4.7", "Tabel 5.1", "Tabel 5.4",
@@ -86,4 +80,4 @@ def test_bot_report_builds_with_its_numbering_and_headline(tmp_path_factory, hea
     expected = F.fmt_num(headline["att"], 4)
     assert any(c.rstrip("#*") == expected for c in cells), (expected, cells)
     text = "\n".join(p.extract_text() for p in PdfReader(str(result.pdf)).pages)
-    assert "Side 1 af" in text and "Bilagstabel 2.1" in text
+    assert "Side 2 af" in text and "Bilagstabel 2.1" in text      # the cover has no number

@@ -105,7 +105,8 @@ def test_pdf_has_pages_numbers_and_tables(built):
     assert len(reader.pages) == result.pages
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)   # A4
     text = "\n".join(p.extract_text() for p in reader.pages)
-    assert "Side 1 af" in text
+    assert "Side 1 af" not in reader.pages[0].extract_text()       # no number on the cover
+    assert "Side 2 af" in text
     assert f"Side {result.pages} af {result.pages}" in text
     assert "Tabel 1:" in text and "Tabel A1:" in text
     assert "Indhold" in text

@@ -103,8 +103,8 @@ def test_publishing_twice_keeps_both_versions(published):
     latest = (dest / "reports" / "demo" / "latest" / "index.html").read_text(encoding="utf-8")
     assert "url=../1.1.0/index.html" in latest
     soup = BeautifulSoup((dest / "index.html").read_text(encoding="utf-8"), "html.parser")
-    rows = soup.select("#report-demo tbody tr")
-    assert [r.select_one("td").get_text(" ", strip=True) for r in rows] == ["1.1.0 (seneste)", "1.0.0"]
+    rows = soup.select("#report-demo .version")
+    assert [r.select_one(".v").get_text(" ", strip=True) for r in rows] == ["1.1.0 (seneste)", "1.0.0"]
     assert not list(dest.parent.glob(".evaluering.*"))             # no temporary folders left
 
 

@@ -33,6 +33,10 @@ matter, ``kind: float``, ``key``, ``reference-prefix``), e.g. numbered boxes::
 As in Quarto, the last paragraph of such a div is its caption; it is printed first
 ("Boks 1: BIP-indikatorerne") and the div gets the class ``er-box``. ``@box-indikatorer``
 reads "Boks 1".
+
+Appendices are numbered apart from the chapters: "Bilag 1", "Bilag 2", and
+their sections carry a prefix (``appendix-section-prefix``, default "B"), so
+section 1 of Bilag 1 is "B1.1" and never reads like section 1.1 of chapter 1.
 """
 from __future__ import annotations
 
@@ -53,6 +57,7 @@ class NumberingStyle:
     appendix_labels: dict = field(default_factory=dict)   # kind -> label
     number_sections: bool = True
     custom_kinds: dict = field(default_factory=dict)        # key -> (Label, label), Quarto crossref.custom
+    appendix_section_prefix: str = "B"
 
     @property
     def kinds(self) -> dict:
@@ -70,6 +75,7 @@ class NumberingStyle:
                 "fig": opts.get("appendix-figure-label")}.items() if v},
             number_sections=bool(fm.get("number-sections", True)),
             custom_kinds=_custom_kinds(fm),
+            appendix_section_prefix=str(opts.get("appendix-section-prefix", "B")),
         )
         for value in (style.numbering, style.appendix_numbering or style.numbering):
             if value not in ("flat", "chapter", "chapter-dash"):
@@ -188,6 +194,8 @@ class CrossReferencer:
                             for deeper in range(level + 1, 7):
                                 sub[deeper] = 0
                         top = f"{appendix_no}" if in_appendix else f"{chapter}"
+                        if in_appendix and level > 1:
+                            top = f"{self.style.appendix_section_prefix}{top}"
                         number = ".".join([top] + [str(sub[lv]) for lv in range(2, level + 1)])
                     title = text_of(inlines)
                     if ident:

@@ -88,4 +88,6 @@ def _draw(tex: str, display: bool, size: float) -> str:
     svg = svg.replace('style="fill: #ffffff"', 'style="fill: none"', 1)
     label = html.escape(tex.strip(), quote=True)
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{label}" class="math-svg" ', 1)
+    # <title> is what WeasyPrint's PDF/UA tagging reads as the formula's alternate text.
+    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: f"{m.group(1)}<title>{label}</title>", svg, count=1)
     return svg

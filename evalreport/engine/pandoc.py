@@ -17,6 +17,7 @@ from ..errors import CrossRefError
 from .crossref import CrossReferencer, NumberingStyle, TocEntry, apply_crossrefs
 from .mathsvg import tex_to_svg
 from .sanitise import sanitise_ast
+from .typeset import join_split_ordered_lists
 
 READER = "markdown-implicit_figures+raw_html+raw_attribute+fenced_divs+bracketed_spans+footnotes+inline_notes+citations+tex_math_dollars"
 
@@ -39,6 +40,7 @@ def markdown_to_ast(md: str) -> dict:
 def render_body(md: str, *, style: NumberingStyle, bibliography: Path | None = None,
                 csl: Path | None = None, source: Path | None = None) -> HtmlBody:
     ast = sanitise_ast(markdown_to_ast(md))      # cell output and markdown values: allowlist only
+    ast["blocks"] = join_split_ordered_lists(ast["blocks"])
     xref = apply_crossrefs(ast, style)
     if xref.unresolved:
         where = f" i {source}" if source else ""

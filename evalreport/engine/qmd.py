@@ -101,6 +101,27 @@ class QmdDocument:
     def cells(self) -> list[CodeCell]:
         return [b for b in self.blocks if isinstance(b, CodeCell)]
 
+    def parameter_defaults(self) -> dict:
+        """Names and literal values assigned in the parameters cell (``seed = 2020``)."""
+        import ast
+
+        out: dict = {}
+        for cell in self.cells:
+            if not cell.is_parameters:
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                        and isinstance(node.targets[0], ast.Name):
+                    try:
+                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        pass
+        return out
+
     def option(self, cell: CodeCell, name: str, default=None):
         """A cell option, falling back to the document's ``execute:`` defaults."""
         if name in cell.options:

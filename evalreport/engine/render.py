@@ -18,6 +18,8 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__
+from .fonts import html_font_face_css, pdf_font_face_css
+from .typeset import typeset_body
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august",
@@ -70,33 +72,14 @@ def split_page_rules(text: str) -> tuple[str, str]:
     return "\n".join(pages), "\n".join(rest)
 
 
-def font_face_css() -> str:
-    """@font-face rules pointing at the font files of the PyPI font packages.
-
-    Used for the PDF only (the paths are machine-specific, so they stay out of
-    the published HTML, which falls back to the reader's fonts).
-    """
-    rules = []
-    for package, family, prefix in (("font_source_serif_pro", "Source Serif Pro", "SourceSerifPro"),
-                                    ("font_source_sans_pro", "Source Sans Pro", "SourceSansPro")):
-        try:
-            folder = Path(str(resources.files(package))) / "files"
-        except ModuleNotFoundError:
-            continue
-        for style, weight, suffix in (("normal", 400, "Regular"), ("italic", 400, "It"),
-                                      ("normal", 700, "Bold"), ("italic", 700, "BoldIt"),
-                                      ("normal", 600, "Semibold"), ("italic", 600, "SemiboldIt")):
-            f = folder / f"{prefix}-{suffix}.ttf"
-            if not f.exists():
-                f = folder / f"{prefix}-{suffix}.otf"
-            if f.exists():
-                rules.append(f'@font-face {{ font-family: "{family}"; font-style: {style}; '
-                             f'font-weight: {weight}; src: url("{f.as_uri()}"); }}')
-    return "\n".join(rules)
-
-
 def render_page(*, front_matter: dict, slug: str, body_html: str, toc, build_stamp: str,
-                params: dict | None = None, organisation: str = "") -> str:
+                params: dict | None = None, organisation: str = "",
+                parameters: dict | None = None, engine: str = "builtin") -> str:
+    """The report as one HTML page: cover, colophon, contents and body.
+
+    ``params`` are the values given with ``-P``; ``parameters`` all values the
+    parameters cell ran with (defaults and ``-P``), printed in the colophon.
+    """
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
@@ -104,16 +87,53 @@ def render_page(*, front_matter: dict, slug: str, body_html: str, toc, build_sta
     author = front_matter.get("author") or ""
     if isinstance(author, list):
         author = ", ".join(a.get("name", str(a)) if isinstance(a, dict) else str(a) for a in author)
+    title = front_matter.get("title", slug)
+    version = str(front_matter.get("version", "0.0.0"))
+    org = front_matter.get("organisation", organisation)
+    date = str(front_matter.get("date", ""))
+    markup = jinja2.utils.markupsafe.Markup
     return template.render(
-        title=front_matter.get("title", slug), subtitle=front_matter.get("subtitle", ""),
-        author=author, organisation=front_matter.get("organisation", organisation),
-        date=str(front_matter.get("date", "")), date_display=danish_date(front_matter.get("date")),
-        version=str(front_matter.get("version", "0.0.0")), slug=slug,
-        synthetic=bool(front_matter.get("synthetic-data", True)),
-        params=params or {}, toc=toc, body=jinja2.utils.markupsafe.Markup(body_html),
-        css=jinja2.utils.markupsafe.Markup(stylesheet()), build_stamp=build_stamp,
-        tool_version=__version__,
+        title=title, subtitle=front_matter.get("subtitle", ""),
+        description=str(front_matter.get("description") or front_matter.get("subtitle") or ""),
+        author=author, organisation=org, date=date, date_display=danish_date(front_matter.get("date")),
+        version=version, slug=slug, synthetic=bool(front_matter.get("synthetic-data", True)),
+        params=params or {}, parameters={**(parameters or {}), **(params or {})},
+        toc=toc, body=markup(typeset_body(body_html)),
+        css=markup(stylesheet()), fonts=markup(html_font_face_css()), build_stamp=build_stamp,
+        tool_version=__version__, engine=engine, engines=engine_versions(),
+        original=original_citation(front_matter.get("original")),
+        cite=f"{author or org}{f' ({date[:4]})' if date[:4].isdigit() else ''}: {title}. Version {version}.",
     )
+
+
+def original_citation(value) -> dict | None:
+    """Front matter ``original:`` (the report this document rebuilds), as text and link.
+
+    Either a string (the reference as it should be cited) or a mapping with
+    ``citation`` and optionally ``url``.
+    """
+    if not value:
+        return None
+    if isinstance(value, dict):
+        text = str(value.get("citation") or value.get("title") or "")
+        url = str(value.get("url") or "")
+        return {"text": text, "url": url} if text else None
+    return {"text": str(value), "url": ""}
+
+
+def engine_versions() -> dict[str, str]:
+    out = {}
+    try:
+        from .pandoc import pandoc_version
+        out["Pandoc"] = pandoc_version()
+    except Exception:  # pragma: no cover - pandoc missing is reported elsewhere
+        pass
+    try:
+        import weasyprint
+        out["WeasyPrint"] = weasyprint.__version__
+    except ImportError:  # pragma: no cover
+        pass
+    return out
 
 
 _FN_SECTION = re.compile(r'<section[^>]*id="footnotes"[^>]*>.*?</section>', re.S)
@@ -126,7 +146,10 @@ def footnotes_to_page_notes(html: str) -> str:
     """Move Pandoc's end-of-document notes to their call sites as page footnotes.
 
     WeasyPrint places elements with ``float: footnote`` at the foot of the page
-    that calls them; Pandoc's HTML writer only has endnotes.
+    that calls them; Pandoc's HTML writer only has endnotes. The empty span
+    ``#fncall-N`` before the note marks the call and the note itself is ``#fn-N``:
+    both become named destinations in the PDF, so a test can read the page of each
+    (``tests/test_pdf_finish.py``).
     """
     section = _FN_SECTION.search(html)
     if not section:
@@ -138,7 +161,11 @@ def footnotes_to_page_notes(html: str) -> str:
         content = content.replace("</p>\n<p>", "<br>").replace("</p><p>", "<br>")
         notes[m.group(1)] = content
     html = _FN_SECTION.sub("", html)
-    return _FN_REF.sub(lambda m: f'<span class="footnote">{notes.get(m.group(1), "")}</span>', html)
+    def note(m):
+        n = m.group(1)[2:]
+        return (f'<span class="footnote-call" id="fncall-{n}"></span>'
+                f'<span class="footnote" id="fn-{n}">{notes.get(m.group(1), "")}</span>')
+    return _FN_REF.sub(note, html)
 
 
 @contextmanager
@@ -154,16 +181,55 @@ def _source_date_epoch(epoch: int):
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+_FONTS_STYLE = re.compile(r'<style id="er-fonts">.*?</style>\s*', re.S)
+_TABLE_DIV = re.compile(r'<div id="[^"]*" class="er-table">')
+SHORT_TABLE_ROWS = 12
+PDF_VARIANT = "pdf/ua-1"
+
+
+def keep_short_tables_whole(html: str) -> str:
+    """Tables of at most SHORT_TABLE_ROWS body rows move whole to the next page
+    (class ``er-keep``); longer ones break between rows and are continued."""
+    def mark(m):
+        rest = html[m.end():]
+        end = rest.find("</tbody>")
+        rows = rest[:end].count("<tr") if end >= 0 else 0
+        if rows <= SHORT_TABLE_ROWS:
+            return m.group(0).replace('class="er-table"', 'class="er-table er-keep"')
+        return m.group(0)
+    return _TABLE_DIV.sub(mark, html)
+
+
+def printable_html(html: str) -> str:
+    """The page as WeasyPrint prints it: the PDF gets the full font files instead
+    of the HTML's embedded subsets, page footnotes and short tables kept whole."""
+    html = _FONTS_STYLE.sub("", html, count=1)
+    return keep_short_tables_whole(footnotes_to_page_notes(html))
+
+
 def write_pdf(html: str, target: Path, *, base_url: Path, epoch: int) -> int:
-    """Print the page to PDF; returns the page count."""
+    """Print the page to a tagged PDF (PDF/UA-1); returns the page count.
+
+    Laid out by :func:`evalreport.engine.paginate.paginate` (twice when a table
+    breaks), so a table broken over pages continues with its caption and "(fortsat)".
+    """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .paginate import paginate
+    from .weasyfix import keep_footnotes_with_calls
+
+    keep_footnotes_with_calls()
     fonts = FontConfiguration()
-    printable = footnotes_to_page_notes(html)
+    css = CSS(string=pdf_font_face_css(), font_config=fonts)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+    options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True}
+
+    def render(page_html: str):
+        return HTML(string=page_html, base_url=str(base_url)).render(
+            stylesheets=[css], font_config=fonts, **options)
+
     with _source_date_epoch(epoch):
-        document = HTML(string=printable, base_url=str(base_url)).render(
-            stylesheets=[CSS(string=font_face_css(), font_config=fonts)], font_config=fonts)
-        document.write_pdf(str(target), pdf_identifier=identifier)
+        document, _ = paginate(render, printable_html(html))
+        document.write_pdf(str(target), pdf_identifier=identifier, **options)
     return len(document.pages)

@@ -389,7 +389,7 @@ def compare_table(old: TableData | None, new: TableData | None, tolerance: float
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "caption",
            "blockquote", "pre"}
 _SKIP_TAGS = {"style", "script", "svg", "table", "head", "template", "math", "nav"}
-_SKIP_CLASSES = {"report-meta", "build-stamp"}
+_SKIP_CLASSES = {"report-meta", "build-stamp", "colophon", "synthetic-banner"}
 _VOID = {"br", "img", "meta", "hr", "input", "link", "col", "wbr", "source", "area", "base"}
 
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import jinja2
 
+from ..engine.fonts import html_font_face_css
 from ..engine.render import TEMPLATES, danish_date
 
 SPECIAL_FOLDERS = {"latest", "diff"}
@@ -206,6 +207,23 @@ def _tables_of(version_dir: Path) -> list[dict]:
     return out
 
 
+_DESCRIPTION = re.compile(r'<meta name="description" content="([^"]*)"')
+
+
+def _evaluation(version_dir: Path, manifest: dict) -> str:
+    """What the report evaluates: its page's description (front matter ``description:``),
+    else its subtitle."""
+    page = version_dir / (manifest.get("html") or "index.html")
+    try:
+        with open(page, encoding="utf-8") as fh:
+            m = _DESCRIPTION.search(fh.read(20000))
+    except OSError:
+        m = None
+    import html as _html
+
+    return _html.unescape(m.group(1)) if m and m.group(1) else (manifest.get("subtitle") or "")
+
+
 def write_site(project, site_dir: Path | None = None) -> Path:
     """Write ``latest/``, the version diffs and ``index.html`` of a site folder.
 
@@ -238,13 +256,14 @@ def write_site(project, site_dir: Path | None = None) -> Path:
             })
         reports.append({"slug": slug, "title": versions[0]["title"],
                         "subtitle": versions[0].get("subtitle", ""), "versions": rows,
+                        "evaluation": _evaluation(report_dir / versions[0]["folder"], versions[0]),
                         "latest": f"reports/{quote(slug)}/latest/index.html"})
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
     env.filters["danish_date"] = danish_date
     env.filters["q"] = lambda s: quote(str(s))
     html = env.get_template("site_index.html.j2").render(
         title=site_title(project), subtitle=project.settings.get("site-title", ""), reports=reports,
-        navbar=navigation(project, out, ""))
+        navbar=navigation(project, out, ""), fonts=jinja2.utils.markupsafe.Markup(html_font_face_css()))
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     tmp = path.with_suffix(".html.tmp")
