@@ -14,7 +14,7 @@ from typing import Any
 
 from ._numbers import danish_number, decimals_of, equal_within, raw_number
 from ._render_json import cell_change_json, table_diff_json
-from ._table_data import META_FIELDS, TableData
+from ._table_data import META_FIELDS, Axis, TableData
 
 
 @dataclass
@@ -66,6 +66,30 @@ def _order_changed(old: list, new: list) -> bool:
     return [x for x in old if x in common] != [x for x in new if x in common]
 
 
+def _printed_change(r: Axis, c: Axis, a: str, b: str, tolerance: float) -> CellChange | None:
+    """A printed cell's change, with the difference of its first Danish number."""
+    if equal_within(a, b, tolerance):
+        return None
+    x, y = danish_number(a), danish_number(b)
+    dec = max(decimals_of(a), decimals_of(b))
+    delta = round(y - x, dec + 6) if x is not None and y is not None else None
+    return CellChange(r.name, c.name, a, b, delta, dec, r.ident, c.ident)
+
+
+def _raw_change(r: Axis, c: Axis, a: str, b: str, tolerance: float) -> CellChange | None:
+    """A raw value's change, with the exact difference where both are numbers."""
+    if a == b:
+        return None
+    x, y = raw_number(a), raw_number(b)
+    if x is not None and y is not None:
+        if (math.isnan(x) and math.isnan(y)) or abs(y - x) <= tolerance:
+            return None
+        delta = y - x if math.isfinite(y - x) else None
+    else:
+        delta = None
+    return CellChange(r.name, c.name, a, b, delta, 0, r.ident, c.ident)
+
+
 def compare_table(old: TableData | None, new: TableData | None, tolerance: float = 0.0) -> TableDiff:
     if old is None:
         return TableDiff(new.id, "added", None, new)
@@ -83,40 +107,22 @@ def compare_table(old: TableData | None, new: TableData | None, tolerance: float
     d.columns_removed = [c.name for c in old.columns if c.ident not in ncols]
     d.rows_reordered = _order_changed([r.ident for r in old.rows], [r.ident for r in new.rows])
     d.columns_reordered = _order_changed([c.ident for c in old.columns], [c.ident for c in new.columns])
-    for r in new.rows:
-        if r.ident not in orows:
-            continue
+    matched = [r for r in new.rows if r.ident in orows]
+    for r in matched:
         for c in new.columns:
-            if c.ident not in ocols:
-                continue
-            a, b = old.cells.get((r.ident, c.ident), ""), new.cells.get((r.ident, c.ident), "")
-            if equal_within(a, b, tolerance):
-                continue
-            x, y = danish_number(a), danish_number(b)
-            delta = (y - x) if x is not None and y is not None else None
-            if delta is not None:
-                dec = max(decimals_of(a), decimals_of(b))
-                delta = round(delta, dec + 6)
-            d.cells.append(CellChange(r.name, c.name, a, b, delta, max(decimals_of(a), decimals_of(b)),
-                                      r.ident, c.ident))
+            if c.ident in ocols:
+                change = _printed_change(r, c, old.cells.get((r.ident, c.ident), ""),
+                                         new.cells.get((r.ident, c.ident), ""), tolerance)
+                if change is not None:
+                    d.cells.append(change)
     oraw = {c.ident for c in old.raw_columns}
-    for r in new.rows:
-        if r.ident not in orows:
-            continue
+    for r in matched:
         for c in new.raw_columns:
-            if c.ident not in oraw or (r.ident, c.ident) not in new.raw or (r.ident, c.ident) not in old.raw:
-                continue
-            a, b = old.raw[(r.ident, c.ident)], new.raw[(r.ident, c.ident)]
-            if a == b:
-                continue
-            x, y = raw_number(a), raw_number(b)
-            if x is not None and y is not None:
-                if (math.isnan(x) and math.isnan(y)) or abs(y - x) <= tolerance:
-                    continue
-                delta = y - x if math.isfinite(y - x) else None
-            else:
-                delta = None
-            d.raw.append(CellChange(r.name, c.name, a, b, delta, 0, r.ident, c.ident))
+            key = (r.ident, c.ident)
+            if c.ident in oraw and key in new.raw and key in old.raw:
+                change = _raw_change(r, c, old.raw[key], new.raw[key], tolerance)
+                if change is not None:
+                    d.raw.append(change)
     changed = (d.meta or d.rows_added or d.rows_removed or d.columns_added or d.columns_removed
                or d.rows_reordered or d.columns_reordered or d.cells or d.raw)
     d.status = "changed" if changed else "unchanged"
