@@ -12,6 +12,8 @@
   0700, which a web server cannot read).
 * :func:`clean_dead` removes staging and temporary folders of builds whose
   process no longer runs (their names carry the pid).
+* :func:`write_text` writes one file whole or not at all (``<name>.tmp`` beside
+  it, then one rename; a publish skips ``*.tmp`` leftovers).
 
 Written by hand because no maintained library offers an atomic directory swap;
 the call is a few lines of ctypes over glibc's ``renameat2``.
@@ -148,6 +150,15 @@ def clean_dead(folder: Path, prefix: str = "") -> list[str]:
             shutil.rmtree(item, ignore_errors=True)
             removed.append(item.name)
     return removed
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write ``path`` (UTF-8) whole or not at all: into ``<name>.tmp`` beside it, then one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def make_readable(root: Path) -> None:

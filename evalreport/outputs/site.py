@@ -27,6 +27,7 @@ import jinja2
 
 from ..engine.fonts import html_font_face_css
 from ..engine.render import TEMPLATES, danish_date
+from .atomic import write_text
 
 SPECIAL_FOLDERS = {"latest", "diff"}
 WORKING = "arbejdskopi"
@@ -67,10 +68,7 @@ def write_latest(report_dir: Path) -> None:
             f'<title>{title} – seneste version</title></head>'
             f'<body><p>Seneste version: <a href="{href}">'
             f'{newest["version"]}</a></p></body></html>\n')
-    path = latest / "index.html"
-    tmp = path.with_name("index.html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    write_text(latest / "index.html", page)
 
 
 def diff_stem(old: str, new: str) -> str:
@@ -265,11 +263,7 @@ def write_site(project, site_dir: Path | None = None) -> Path:
         title=site_title(project), subtitle=project.settings.get("site-title", ""), reports=reports,
         navbar=navigation(project, out, ""), fonts=jinja2.utils.markupsafe.Markup(html_font_face_css()))
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(out / "index.html", html)
 
 
 def write_site_index(project) -> Path:

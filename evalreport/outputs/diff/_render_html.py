@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from ...engine.render import TEMPLATES, danish_date
+from ..atomic import write_text
 from ._labels import cell_delta, raw_delta, side_text
 from ._table_data import META_FIELDS
 
@@ -138,8 +139,4 @@ def render_html(result: DiffResult, *, root: str = "", nav: list[dict] | None = 
 
 
 def write_html(result: DiffResult, path: Path, **kw) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_html(result, **kw), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, render_html(result, **kw))

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..atomic import write_text
+
 if TYPE_CHECKING:
     from ._prose import ProseChange
     from ._result import DiffResult, Side
@@ -54,8 +56,4 @@ def result_json(r: DiffResult) -> dict:
 
 
 def write_json(result: DiffResult, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n")
