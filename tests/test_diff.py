@@ -14,33 +14,12 @@ from bs4 import BeautifulSoup
 from evalreport.outputs import diff as D
 from evalreport.build import BuildOptions, build_report
 from evalreport.cli import main
-from evalreport.config import load_project
 from evalreport.author.tables import ReportTable
+from toyreport import main_table, toy_doc, toy_project, write_doc
 
-QUARTO = """\
-project:
-  type: website
-  output-dir: _site
-"""
-
-DOC = """\
----
-title: "Legetøjsrapport"
-date: 2026-11-22
-version: {version}
----
-
-```{{python}}
-#| tags: [parameters]
-seed = 1
-```
-
-```{{python}}
-#| include: false
-import numpy as np
-import pandas as pd
-from evalreport.author.tables import ReportTable
-from evalreport.author.formatting import fmt_num, fmt_est_ci
+# The toy report in two versions: seed 2 adds group E, the table tbl-extra and changes the
+# numbers, the notes and the first two paragraphs.
+SETUP = """\
 rng = np.random.default_rng(seed)
 groups = ["A", "B", "C", "D"] + (["E"] if seed == 2 else [])
 n = [1052, 230, 17, 4, 9][:len(groups)]
@@ -48,35 +27,29 @@ mean = (10 + rng.normal(0, 1, len(groups))).round(2)
 mean[0] = 10.0
 est = rng.normal(0, 1, len(groups)).round(3)
 total = float(est.sum())
-```
+"""
 
+TEXT = """\
 # Resultater
 
-Den samlede effekt er `{{python}} fmt_num(total, 2)`.
+Den samlede effekt er `{python} fmt_num(total, 2)`.
 
-Konklusionen er, at effekten er `{{python}} "positiv" if total > 0 else "negativ"`.
+Konklusionen er, at effekten er `{python} "positiv" if total > 0 else "negativ"`.
 
 Dette afsnit er det samme i alle udgaver.
+"""
 
-```{{python}}
-#| label: tbl-main
-#| tbl-cap: "Hovedtabel"
-display = pd.DataFrame({{"n": [fmt_num(v, 0) for v in n],
-                        "mean": [fmt_num(v, 1) for v in mean],
-                        "effekt": [fmt_est_ci(e, e - 1, e + 1, 1) for e in est]}}, index=groups)
-raw = pd.DataFrame({{"n": n, "mean": mean, "effekt.estimate": est, "effekt.ci_low": est - 1,
-                    "effekt.ci_high": est + 1}}, index=groups)
-ReportTable.from_frames(display, raw, id="tbl-main",
-                        labels={{"n": "Antal", "mean": "Gennemsnit", "effekt": "Effekt (95 % KI)"}},
-                        notes=f"Trukket med seed {{seed}}.", source="Legetøjsdata")
-```
-
-```{{python}}
+EXTRA = """\
+```{python}
 #| label: tbl-extra
 #| tbl-cap: "Ekstra"
-ReportTable.from_frames(pd.DataFrame({{"x": ["1"]}}, index=["r"]), id="tbl-extra") if seed == 2 else None
+ReportTable.from_frames(pd.DataFrame({"x": ["1"]}, index=["r"]), id="tbl-extra") if seed == 2 else None
 ```
 """
+
+
+def doc(version: str) -> str:
+    return toy_doc(SETUP, TEXT, main_table('f"Trukket med seed {seed}."'), EXTRA, version=version)
 
 
 # ----------------------------------------------------------------------------- shared builds
@@ -84,13 +57,10 @@ ReportTable.from_frames(pd.DataFrame({{"x": ["1"]}}, index=["r"]), id="tbl-extra
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("diff")
-    (root / "_quarto.yml").write_text(QUARTO, encoding="utf-8")
-    qmd = root / "reports" / "demo" / "index.qmd"
-    qmd.parent.mkdir(parents=True)
-    project = load_project(root)
-    qmd.write_text(DOC.format(version="1.0.0"), encoding="utf-8")
+    project = toy_project(root)
+    write_doc(root, doc("1.0.0"))
     v1 = build_report(project, "demo", BuildOptions(to="html", params={"seed": 1}, quiet=True))
-    qmd.write_text(DOC.format(version="1.1.0"), encoding="utf-8")
+    write_doc(root, doc("1.1.0"))
     v2 = build_report(project, "demo", BuildOptions(to="html", params={"seed": 2}, quiet=True))
     return project, v1.folder, v2.folder
 

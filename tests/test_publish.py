@@ -14,15 +14,12 @@ from bs4 import BeautifulSoup
 import evalreport.outputs.publish as P
 from evalreport.build import BuildOptions
 from evalreport.cli import main
-from evalreport.config import load_project
 from evalreport.errors import EvalReportError
+from toyreport import SITE_YML, toy_doc, toy_project, write_doc
 
 pytestmark = pytest.mark.build
 
-QUARTO = """\
-project:
-  type: website
-  output-dir: _site
+QUARTO = SITE_YML + """\
 website:
   title: "Legetøjssite"
   navbar:
@@ -37,36 +34,18 @@ website:
         text: Ude
 """
 
-DOC = """\
----
-title: "Legetøjsrapport"
-date: 2026-11-22
-version: {version}
----
+SETUP = "mean = (10 + np.random.default_rng(seed).normal(0, 1, 3)).round(2)"
 
-```{{python}}
-#| tags: [parameters]
-seed = {seed}
-```
-
-```{{python}}
-#| include: false
-import numpy as np
-import pandas as pd
-from evalreport.author.tables import ReportTable
-from evalreport.author.formatting import fmt_num
-mean = (10 + np.random.default_rng(seed).normal(0, 1, 3)).round(2)
-```
-
+BODY = """\
 # Resultater
 
-Gennemsnittet er `{{python}} fmt_num(mean.mean(), 2)`.
+Gennemsnittet er `{python} fmt_num(mean.mean(), 2)`.
 
-```{{python}}
+```{python}
 #| label: tbl-main
 #| tbl-cap: "Hovedtabel"
-ReportTable.from_frames(None, pd.DataFrame({{"mean": mean}}, index=["A", "B", "C"]), id="tbl-main",
-                        decimals=1, labels={{"mean": "Gennemsnit"}})
+ReportTable.from_frames(None, pd.DataFrame({"mean": mean}, index=["A", "B", "C"]), id="tbl-main",
+                        decimals=1, labels={"mean": "Gennemsnit"})
 ```
 """
 
@@ -79,15 +58,12 @@ def snapshot(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     root = tmp_path_factory.mktemp("publish")
-    (root / "_quarto.yml").write_text(QUARTO, encoding="utf-8")
-    qmd = root / "reports" / "demo" / "index.qmd"
-    qmd.parent.mkdir(parents=True)
-    project = load_project(root)
+    project = toy_project(root, quarto=QUARTO)
     dest = tmp_path_factory.mktemp("www") / "intranet" / "evaluering"
     options = BuildOptions(to="all", quiet=True)
-    qmd.write_text(DOC.format(version="1.0.0", seed=1), encoding="utf-8")
+    write_doc(root, toy_doc(SETUP, BODY, version="1.0.0", seed=1))
     first = P.publish(project, dest=dest, options=options)
-    qmd.write_text(DOC.format(version="1.1.0", seed=2), encoding="utf-8")
+    write_doc(root, toy_doc(SETUP, BODY, version="1.1.0", seed=2))
     second = P.publish(project, dest=dest, options=options)
     return project, dest, first, second
 

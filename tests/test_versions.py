@@ -15,60 +15,27 @@ from pypdf import PdfReader
 from evalreport.build import BuildOptions, build_report, stage_report
 from evalreport.outputs.versions import next_version
 from evalreport.cli import main
-from evalreport.config import load_project
+from toyreport import main_table, toy_doc, toy_project
 
 pytestmark = pytest.mark.build
 
-QUARTO = """\
-project:
-  type: website
-  output-dir: _site
-"""
-
 DATA = "gruppe,n\nA,1052\nB,230\nC,17\nD,4\n"
 
-DOC = """\
----
-title: "Legetøjsrapport"
-date: 2026-11-22
-version: 1.0.0
----
-
-```{python}
-#| tags: [parameters]
-seed = 1
-```
-
-```{python}
-#| include: false
-import numpy as np
-import pandas as pd
-from evalreport.author.tables import ReportTable
-from evalreport.author.formatting import fmt_num, fmt_est_ci
+SETUP = """\
 data = pd.read_csv("../../data/toy.csv").set_index("gruppe")
+groups, n = list(data.index), data["n"].tolist()
 rng = np.random.default_rng(seed)
 est = rng.normal(0, 1, len(data)).round(3)
 mean = (10 + rng.normal(0, 1, len(data))).round(2)
-```
+"""
 
+TEXT = """\
 # Resultater
 
 Den samlede effekt er `{python} fmt_num(est.sum(), 2)`.
-
-```{python}
-#| label: tbl-main
-#| tbl-cap: "Hovedtabel"
-display = pd.DataFrame({"n": [fmt_num(v, 0) for v in data["n"]],
-                        "mean": [fmt_num(v, 1) for v in mean],
-                        "effekt": [fmt_est_ci(e, e - 1, e + 1, 1) for e in est]},
-                       index=list(data.index))
-raw = pd.DataFrame({"n": data["n"].tolist(), "mean": mean, "effekt.estimate": est,
-                    "effekt.ci_low": est - 1, "effekt.ci_high": est + 1}, index=list(data.index))
-ReportTable.from_frames(display, raw, id="tbl-main",
-                        labels={"n": "Antal", "mean": "Gennemsnit", "effekt": "Effekt (95 % KI)"},
-                        notes="Tallene er trukket med seed.", source="Legetøjsdata")
-```
 """
+
+DOC = toy_doc(SETUP, TEXT, main_table('"Tallene er trukket med seed."'))
 
 
 def sha256(path):
@@ -82,12 +49,7 @@ def tree(folder):
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("versions")
-    (root / "_quarto.yml").write_text(QUARTO, encoding="utf-8")
-    (root / "data").mkdir()
-    (root / "data" / "toy.csv").write_text(DATA, encoding="utf-8")
-    (root / "reports" / "demo").mkdir(parents=True)
-    (root / "reports" / "demo" / "index.qmd").write_text(DOC, encoding="utf-8")
-    return load_project(root)
+    return toy_project(root, DOC, files={"data/toy.csv": DATA})
 
 
 @pytest.fixture(scope="module")
