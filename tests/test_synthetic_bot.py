@@ -5,11 +5,11 @@ import json
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 import statsmodels.api as sm
 
 from analysis.synthetic import bot
+from csvlayout import check_csv_layout
 
 #: Bilagstabel 2.1 coefficients significant at 5 % (and Aabenraa at 10 %): their signs must be recovered
 SIGNIFICANT_PS = ("years_in_dk", "emp_m1", "education_w1", "jobparat_prev_q1", "integration_benefit_w52",
@@ -243,30 +243,7 @@ def test_write_is_byte_identical_and_seed_dependent(tmp_path, written, data):
 
 
 def test_files_match_schema(written):
-    total = 0
-    for stem, schema in bot.SCHEMA.items():
-        raw = (written / f"{stem}.csv").read_bytes()
-        total += len(raw)
-        assert b"\r" not in raw and raw.endswith(b"\n") and b";" not in raw
-        assert raw.decode("utf-8").split("\n", 1)[0].split(",") == list(schema)
-        df = pd.read_csv(written / f"{stem}.csv", dtype=str, keep_default_na=False)
-        for col, kind in schema.items():
-            vals = df[col]
-            empty = vals == ""
-            if col not in bot.NULLABLE[stem]:
-                assert not empty.any(), f"{stem}.{col} has missing values"
-            v = vals[~empty]
-            if kind == "int":
-                assert v.str.fullmatch(r"-?\d+").all(), f"{stem}.{col}"
-            elif kind == "bool01":
-                assert v.isin(["0", "1"]).all(), f"{stem}.{col}"
-            elif kind == "float":
-                dec = bot.DECIMALS[stem][col]
-                assert v.str.fullmatch(rf"-?\d+\.\d{{{dec}}}" if dec else r"-?\d+").all(), f"{stem}.{col}"
-            elif kind == "date":
-                assert v.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all(), f"{stem}.{col}"
-        key = df[bot.SORT_KEYS[stem]].apply(lambda c: pd.to_numeric(c) if schema[c.name] == "int" else c)
-        assert key.equals(key.sort_values(bot.SORT_KEYS[stem]).reset_index(drop=True)), stem
+    total = check_csv_layout(written, bot)
     assert total + sum(p.stat().st_size for p in written.glob("*.*") if p.suffix != ".csv") < 15e6
     book = (written / "codebook.md").read_text(encoding="utf-8")
     for stem, schema in bot.SCHEMA.items():

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.synthetic import oto
+from csvlayout import check_csv_layout
 
 # Published ITT estimates (spec §7), in data units.
 PUBLISHED_ITT = {
@@ -227,28 +228,7 @@ def test_write_is_byte_identical_and_seed_dependent(tmp_path, written):
 
 
 def test_files_match_schema(written):
-    for stem, schema in oto.SCHEMA.items():
-        raw = (written / f"{stem}.csv").read_bytes()
-        assert b"\r" not in raw and raw.endswith(b"\n") and b";" not in raw
-        text = raw.decode("utf-8")
-        assert text.splitlines()[0].split(",") == list(schema)
-        df = pd.read_csv(written / f"{stem}.csv", dtype=str, keep_default_na=False)
-        for col, kind in schema.items():
-            vals = df[col]
-            empty = vals == ""
-            if col not in oto.NULLABLE[stem]:
-                assert not empty.any(), f"{stem}.{col} has missing values"
-            v = vals[~empty]
-            if kind == "int":
-                assert v.str.fullmatch(r"-?\d+").all(), f"{stem}.{col}"
-            elif kind == "bool01":
-                assert v.isin(["0", "1"]).all(), f"{stem}.{col}"
-            elif kind == "float":
-                d = oto.DECIMALS[stem][col]
-                assert v.str.fullmatch(rf"-?\d+\.\d{{{d}}}").all(), f"{stem}.{col}"
-        key = pd.DataFrame({k: pd.to_numeric(df[k]) if schema[k] in ("int", "float") else df[k]
-                            for k in oto.SORT_KEYS[stem]})
-        assert key.equals(key.sort_values(oto.SORT_KEYS[stem]).reset_index(drop=True)), stem
+    check_csv_layout(written, oto)
     book = (written / "codebook.md").read_text(encoding="utf-8")
     for stem, schema in oto.SCHEMA.items():
         for col in schema:
