@@ -1,7 +1,8 @@
 """The short Danish labels both the terminal text and the HTML page print.
 
-A side ("1.1.0 (bygget 3. marts 2026; commit 1a2b3c4d5e)"), a printed cell's change
-("Δ +0,3", with the typographic minus) and a raw value's ("Δ +0.0400000001").
+A side ("1.1.0 (bygget 3. marts 2026; commit 1a2b3c4d5e; seed=2)"), a printed cell's change
+in Danish with the cell's decimals ("Δ +0,3", "Δ −1.052") and a raw value's exact change
+("Δ +0.04", twelve significant digits).
 """
 from __future__ import annotations
 
