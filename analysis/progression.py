@@ -348,9 +348,10 @@ def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequ
     one column per group (the mean over rows where the group column is 1 and
     the variable is observed) plus ``n_<group>`` (rows used) and
     ``count_<group>`` (sum of the variable in the group: the number of 1s for
-    0/1 variables). With ``person`` (an id column) also ``persons_<group>``:
-    the number of distinct persons with a non-zero value in the group, which
-    disclosure control needs when rows are repeated answers.
+    0/1 variables). With ``person`` (an id column) also ``persons_<group>``
+    (distinct persons with a non-zero value in the group) and ``npersons_<group>``
+    (distinct persons in the group with the variable observed), which disclosure
+    control needs when rows are repeated answers.
     """
     variables = list(variables)
     rows = {}
@@ -364,10 +365,11 @@ def group_profile(frame: pd.DataFrame, variables: Iterable[str], *, groups: Sequ
             r[f"count_{g}"] = float(x[m].sum())
             if person is not None:
                 r[f"persons_{g}"] = int(frame.loc[m & (x != 0), person].nunique())
+                r[f"npersons_{g}"] = int(frame.loc[m, person].nunique())
         rows[v] = r
     cols = list(groups) + [f"n_{g}" for g in groups] + [f"count_{g}" for g in groups]
     if person is not None:
-        cols += [f"persons_{g}" for g in groups]
+        cols += [f"persons_{g}" for g in groups] + [f"npersons_{g}" for g in groups]
     return pd.DataFrame.from_dict(rows, orient="index")[cols]
 
 
