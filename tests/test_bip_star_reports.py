@@ -111,6 +111,23 @@ def test_note_reads_the_bip_data(note):
             "data/synthetic/star/jobfirst.csv"} <= inputs
 
 
+def test_note_execution_is_keyed_on_the_bip_data_and_analysis(note):
+    """The execution cache entry of the note lists the BIP data files and the analysis modules
+    among its dependencies, so a change in either executes the note again."""
+    from evalreport.engine.cache import Store
+
+    project = load_project(ROOT)
+    entries = []
+    for path in (Store.for_project(project).root / "execute").glob("*/*/entry.json"):
+        meta = json.loads(path.read_text(encoding="utf-8")).get("meta", {})
+        if meta.get("slug") == "star":
+            entries.append(meta)
+    assert entries, "the note left no execution cache entry"
+    deps = {p for p, _ in max(entries, key=lambda m: m["created"])["deps"]}
+    assert {"data/synthetic/bip/answers.csv", "data/synthetic/bip/persons.csv", "analysis/progression.py",
+            "analysis/caseworker.py", "analysis/rct.py", "data/synthetic/star/mentor.csv"} <= deps
+
+
 def test_bip_numbering_boxes_and_captions(report):
     soup = _soup(report)
     caps = [c.get_text(" ", strip=True).split(":")[0] for c in soup.select(".er-caption")]
