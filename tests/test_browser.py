@@ -14,6 +14,7 @@ installs them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -30,8 +31,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver") or "/usr/lib/chromium/chromedriver"
 WIDTHS = (390, 1280)
 # Figures are drawn for the printed text width (~16 cm ≈ 605 px) with 9 pt text; shown
-# at least 540 CSS px wide (or their natural width, if smaller) that text stays above
-# ~10 px. High-resolution PNGs have a natural width in device pixels, hence the floor.
+# at least 540 CSS px wide (or the width they were drawn at, if smaller: a tightly cropped
+# figure, whose text is then at its drawn size) that text stays above ~10 px. The drawn
+# width is the engine's style width in inches; high-resolution PNGs have a natural width in
+# device pixels, so that is only the fallback.
 MIN_FIGURE_WIDTH = 540
 
 
@@ -139,9 +142,12 @@ def test_figures_are_drawn_at_a_legible_scale(browser, pages, name, width):
     _open(browser, pages[name], width)
     figures = browser.execute_script("""
         return [...document.querySelectorAll('main img')].map(img => ({
-            src: img.getAttribute('src'), natural: img.naturalWidth,
+            src: img.getAttribute('src'), natural: img.naturalWidth, style: img.style.width,
             shown: img.getBoundingClientRect().width}));""")
-    small = [f for f in figures if f["natural"] and f["shown"] < min(f["natural"], MIN_FIGURE_WIDTH) - 1]
+    for f in figures:
+        inches = re.fullmatch(r"([\d.]+)in", f["style"] or "")
+        f["drawn"] = float(inches.group(1)) * 96 if inches else f["natural"]
+    small = [f for f in figures if f["drawn"] and f["shown"] < min(f["drawn"], MIN_FIGURE_WIDTH) - 1]
     assert small == [], small
 
 
