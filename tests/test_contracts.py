@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.synthetic import bip, bot, oto, star
+from analysis.synthetic import bip, bot, oto, social, star
 from analysis.synthetic.contract import Rule, contract_from_columns
 from evalreport.author.data import check_codebook_agrees, load_synthetic, read_dataset
 from evalreport.errors import DataError
@@ -128,7 +128,7 @@ def test_codebook_must_agree_with_contract(tmp_path):
         check_codebook_agrees(book, TOY)
 
 
-@pytest.mark.parametrize("gen", [oto, bot, bip, star], ids=["oto", "bot", "bip", "star"])
+@pytest.mark.parametrize("gen", [oto, bot, social, bip, star], ids=["oto", "bot", "social", "bip", "star"])
 def test_committed_data_sets_meet_their_contract_and_codebook(gen):
     folder = ROOT / "data" / "synthetic" / gen.CONTRACT.name
     read_dataset(folder, gen.CONTRACT)

@@ -1184,7 +1184,7 @@ def codebook_text(meta: dict | None = None) -> str:
     if meta:
         lines += [f"Seed {meta['seed']}, generator version {meta['generator_version']}.", "",
                   "True effects (`meta.json`): hazard ratios of the programme " + ", ".join(
-                      f"`{k}` = {v}" for k, v in meta["true_hazard_ratio"].items())
+                      f"`{k}` = {v}" for k, v in sorted(meta["true_hazard_ratio"].items()))
                   + "; `sample_att`: the realised effect on the participants of every Tabel 5-1 outcome "
                   "(shares 0–1), from both potential paths.", ""]
     lines += ["## Weekly states", "", "`weekly_status.csv`: one row per person, columns `pre104` … `pre001` "
