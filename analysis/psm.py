@@ -87,18 +87,34 @@ matrix; same numbers to ~1e-11). The bandwidth is held fixed at its full-sample 
 z = ATT / SE, two-sided normal p-value, 95 % CI = ATT -/+ 1.96 SE (normal
 approximation, as the report's stars and confidence bands).
 
+How the replications are computed (:func:`draw_resamples`,
+:func:`bootstrap_replicates`, :class:`Bootstrap`): all resamples are drawn
+first, in the order of the earlier replication-by-replication loop (so a seed
+gives the same resamples, and the same numbers to ~1e-12, as before the
+bootstrap was vectorised in 2026-11); a resample is then handled as frequency
+weights on the original units. Replications run in fixed blocks of
+:data:`BOOT_BLOCK`; a block is a pure function of the fixed problem and its
+draws (:func:`_replicate_block`), so a map over blocks (e.g. on a cluster)
+can replace the loop without changing the numbers. Within a block the score
+refits of all replications share their matrix products (and their Hessians
+are one product with the precomputed row outer products); specifications that
+share a link and exact cells share the sorting and the control-score moments
+of a replication (:class:`_SortedScores`).
+
 Subgroups (:func:`estimate_by_group`): as in the report ("matching done
 separately for men and women"; the cohort samples of Tabel 4.3 change N for
 treated and controls alike) everything – score, bandwidth, matching,
 bootstrap – is re-estimated within each subgroup; covariates constant within
 the subgroup (e.g. the gender dummy) are dropped.
 
-Speed: the bootstrap avoids matrix-matrix BLAS calls (numpy Newton refits with
-einsum Hessians, prefix-sum weights, einsum for V'Y); at the report's size one
-replication of the two main specifications on 331 outcome columns takes
-~15-25 ms. The full-sample statsmodels fits are several times slower with
-multi-threaded OpenBLAS on a busy machine than with ``OPENBLAS_NUM_THREADS=1``
-set before numpy is imported (``benchmarks/psm_speed.py``).
+Speed (``benchmarks/psm_speed.py``, before/after): the BOT report's eleven
+estimations with 200 replications take about a quarter of the CPU time of the
+replication-by-replication loop. Run with one BLAS thread per process
+(``OPENBLAS_NUM_THREADS=1`` before numpy is imported, as the evalreport engine
+does for every kernel): the refits use small BLAS products, which stall with
+multi-threaded OpenBLAS on a busy machine. Extended-precision (long double)
+arithmetic in the prefix sums is the largest remaining cost; ``x ** k`` on long
+doubles (powl) is avoided, being ~50 times slower than repeated products.
 
 Parallel samples (:func:`estimate_samples`): each task is one complete
 estimation with its own seed, so a task's result is the same whether it runs
@@ -112,6 +128,7 @@ compete for the cores.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import multiprocessing
 import os
 import sys
@@ -233,59 +250,129 @@ def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
 
 def _refit_params(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray,
                   maxiter: int = 40, tol: float = 1e-10, refresh: int = 4) -> np.ndarray:
-    """Maximum-likelihood logit/probit coefficients by Newton-Raphson from ``start``.
+    """Maximum-likelihood logit/probit coefficients by Newton-Raphson from ``start`` (one sample;
+    :func:`_refit_block` with all counts 1)."""
+    counts = np.ones((1, len(t)))
+    return _refit_block(design, np.asarray(t, dtype=float), link, start, counts, maxiter=maxiter, tol=tol,
+                        refresh=refresh)[0]
 
-    Same likelihood as statsmodels; used in the bootstrap (one fit per
-    replication and link) because it avoids statsmodels' per-call overhead and
-    multi-threaded BLAS. Starting from the full-sample estimate, the Hessian
-    is computed at the start and every ``refresh`` iterations and reused in
-    between (chord steps; the Hessian barely moves near the optimum). Singular
-    Hessians (a dummy constant in a resample) get a least-squares step, which
-    leaves that coefficient alone. Step halving keeps the log-likelihood from
-    decreasing. Stops when no fitted probability moves by more than ``tol``:
-    under quasi-separation (the report's ±15 coefficients) some coefficients
-    drift for ever while the scores, which is all matching uses, are settled.
+
+def _refit_block(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray, counts: np.ndarray,
+                 maxiter: int = 40, tol: float = 1e-10, refresh: int = 4,
+                 outer: np.ndarray | None = None) -> np.ndarray:
+    """Logit/probit coefficients of m weighted samples at once (m x p), by Newton-Raphson from ``start``.
+
+    Row b of ``counts`` (m x n) holds frequency weights on the rows of ``design``: a bootstrap
+    resample is its counts, so the refit never copies the resampled design. The likelihood is
+    statsmodels' (the bootstrap uses this instead of statsmodels to avoid its per-call overhead).
+    Starting from the full-sample estimate, each sample's Hessian is computed (and inverted) at the
+    start and every ``refresh`` iterations and reused in between (chord steps; the Hessian barely
+    moves near the optimum). Singular Hessians (a dummy constant in a resample) get the
+    pseudo-inverse, i.e. the least-squares step, which leaves that coefficient alone. Step halving
+    keeps each log-likelihood from decreasing. A sample stops when none of its fitted probabilities
+    moves by more than ``tol`` and is then left alone, so its coefficients are those of a fit on its
+    own: under quasi-separation some coefficients drift for ever while the scores, which is all
+    matching uses, are settled.
+
+    The m samples share the matrix products X beta and X' r (one BLAS call each per iteration
+    instead of m), and their Hessians are one product (counts x weights) @ ``outer``, where
+    ``outer`` (:func:`_outer_products`, n x p(p+1)/2) holds the products x_i x_i' of every row:
+    computed once per estimation, it halves the floating-point work of the Hessians.
     """
-    beta = np.array(start, dtype=float)
+    X = np.asarray(design, dtype=float)
+    C = np.asarray(counts, dtype=float)
+    m, p = C.shape[0], X.shape[1]
     q = 2 * t - 1
-
-    def loglik(eta):
-        if link == "logit":
-            return -np.sum(np.logaddexp(0.0, -q * eta))
-        return np.sum(special.log_ndtr(q * eta))
-
-    def grad_weights(eta):
-        if link == "logit":
-            p = special.expit(eta)
-            return t - p, p * (1 - p)
-        lam = q * np.exp(_log_mills(q * eta))  # d loglik / d eta
-        return lam, lam * (lam + eta)
-
-    eta = design @ beta
-    ll = loglik(eta)
-    hess = None
+    used = C > 0
+    beta = np.tile(np.asarray(start, dtype=float), (m, 1))
+    eta = beta @ X.T
+    prob = _cdf(eta, link)
+    ll = _loglik_rows(eta, t, q, link, C)
+    hess_inv = np.empty((m, p, p))
+    active = np.arange(m)
     for it in range(maxiter):
-        r, w = grad_weights(eta)
-        grad = design.T @ r
-        if hess is None or it % refresh == 0:
-            hess = np.einsum("ij,ik->jk", design * w[:, None], design)
-        try:
-            step = np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        if not np.all(np.isfinite(step)):
-            step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        for _half in range(30):
-            eta_new = design @ (beta + step)
-            ll_new = loglik(eta_new)
-            if ll_new >= ll - 1e-12 * max(1.0, abs(ll)):
-                break
-            step = step / 2
-        moved = np.max(np.abs(_cdf(eta_new, link) - _cdf(eta, link)))
-        beta, eta, ll = beta + step, eta_new, ll_new
-        if moved < tol:
+        if not active.size:
             break
+        Ca = C[active]
+        r, w = _score_weights(eta[active], prob[active], t, q, link)
+        grad = (Ca * r) @ X
+        if it % refresh == 0:
+            hess_inv[active] = _inverse_hessians(X, Ca * w, outer)
+        step = np.einsum("bij,bj->bi", hess_inv[active], grad)
+        eta_new = (beta[active] + step) @ X.T
+        ll_new = _loglik_rows(eta_new, t, q, link, Ca)
+        ll_old = ll[active]
+        for _half in range(30):
+            worse = ll_new < ll_old - 1e-12 * np.maximum(1.0, np.abs(ll_old))
+            if not worse.any():
+                break
+            step[worse] /= 2
+            eta_new[worse] = (beta[active[worse]] + step[worse]) @ X.T
+            ll_new[worse] = _loglik_rows(eta_new[worse], t, q, link, Ca[worse])
+        prob_new = _cdf(eta_new, link)
+        moved = np.max(np.abs(prob_new - prob[active]) * used[active], axis=1)
+        beta[active] += step
+        eta[active] = eta_new
+        prob[active] = prob_new
+        ll[active] = ll_new
+        active = active[moved >= tol]
     return beta
+
+
+def _outer_products(design: np.ndarray) -> np.ndarray:
+    """n x p(p+1)/2: row i holds x_i x_i' (upper triangle, row-major) of the design's row i."""
+    X = np.asarray(design, dtype=float)
+    n, p = X.shape
+    out = np.empty((n, p * (p + 1) // 2))
+    off = 0
+    for j in range(p):
+        np.multiply(X[:, j:j + 1], X[:, j:], out=out[:, off:off + p - j])
+        off += p - j
+    return out
+
+
+def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
+    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular."""
+    m, p = len(V), X.shape[1]
+    if outer is None:
+        H = np.stack([X.T @ (X * v[:, None]) for v in V])
+    else:
+        iu = np.triu_indices(p)
+        H = np.empty((m, p, p))
+        U = V @ outer
+        H[:, iu[0], iu[1]] = U
+        H[:, iu[1], iu[0]] = U
+    try:
+        inv = np.linalg.inv(H)
+        bad = ~np.all(np.isfinite(inv), axis=(1, 2))
+    except np.linalg.LinAlgError:
+        inv = np.empty_like(H)
+        bad = np.zeros(m, bool)
+        for b in range(m):
+            try:
+                inv[b] = np.linalg.inv(H[b])
+                bad[b] = not np.all(np.isfinite(inv[b]))
+            except np.linalg.LinAlgError:
+                bad[b] = True
+    for b in np.flatnonzero(bad):
+        inv[b] = np.linalg.pinv(H[b])
+    return inv
+
+
+def _loglik_rows(eta: np.ndarray, t: np.ndarray, q: np.ndarray, link: str, counts: np.ndarray) -> np.ndarray:
+    """Weighted log-likelihood of each row of ``eta`` (m x n)."""
+    if link == "logit":  # log(1 + exp(-q eta)) as np.logaddexp computes it, without its slow scalar loop
+        return -np.sum(counts * (np.maximum(-q * eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))), axis=1)
+    return np.sum(counts * special.log_ndtr(q * eta), axis=1)
+
+
+def _score_weights(eta: np.ndarray, prob: np.ndarray, t: np.ndarray, q: np.ndarray, link: str
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """d loglik / d eta and the Newton weights -d2 loglik / d eta2, per unit (``prob`` = cdf(eta))."""
+    if link == "logit":
+        return t - prob, prob * (1 - prob)
+    lam = q * np.exp(_log_mills(q * eta))
+    return lam, lam * (lam + eta)
 
 
 def _log_mills(z: np.ndarray) -> np.ndarray:
@@ -446,6 +533,16 @@ def _prefix(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros((1,) + v.shape[1:], dtype=np.longdouble), np.cumsum(v, axis=0)])
 
 
+def _powers(q: np.ndarray, m: int) -> np.ndarray:
+    """Columns q^0, q^1, ..., q^(m-1) by repeated multiplication (``q ** k`` on long doubles calls
+    powl, which is ~50 times slower and was the bootstrap's single largest cost)."""
+    out = np.empty((len(q), m), dtype=np.result_type(q, np.float64))
+    out[:, 0] = 1
+    for k in range(1, m):
+        out[:, k] = out[:, k - 1] * q
+    return out
+
+
 def _kernel_sum(F: list, q, h2, kernel: str):
     """sum_k K((q_k - q)/h) f_k over a window from the moments F[m] = sum_k q_k^m f_k."""
     c = KERNEL_HEIGHT[kernel]
@@ -454,72 +551,113 @@ def _kernel_sum(F: list, q, h2, kernel: str):
     return c * (F[0] - (F[2] - 2 * q * F[1] + q * q * F[0]) / h2)
 
 
+def _cell_keys(cells: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Complex keys cell + i * value. NumPy orders complex numbers lexicographically (real part,
+    then imaginary part) in sort and searchsorted, so one searchsorted on keys sorted by (cell,
+    score) finds positions within each unit's own cell, with exactly the float comparisons of the
+    scores themselves (no rounding: both parts are stored as they are)."""
+    k = np.empty(len(values), dtype=np.complex128)
+    k.real = cells
+    k.imag = values
+    return k
+
+
+class _SortedScores:
+    """Treated and control scores of one sample, sorted within exact cells, with the prefix sums of
+    the control-score moments: everything the prefix-sum weights share across specifications of the
+    same link and cells (only the bandwidth, kernel and method differ).
+
+    Units carry frequency weights (a bootstrap resample as counts on the original units): a unit
+    with weight c counts as c copies, so the weights are those of the resample. ``p1``/``a1``/``e1``:
+    scores, weights and cell codes of the treated; ``p0``/``a0``/``e0`` of the usable controls (all
+    weights > 0). Scores are centred on their cell's (weighted) control mean before the moments are
+    accumulated in extended precision.
+    """
+
+    def __init__(self, p1, a1, e1, p0, a0, e0):
+        self.n1, self.n0 = len(p1), len(p0)
+        ncell = int(max(np.max(e0, initial=0), np.max(e1, initial=0))) + 1
+        self.o1 = np.lexsort((p1, e1))
+        self.o0 = np.lexsort((p0, e0))
+        self.p1, self.e1, self.a1 = p1[self.o1], e1[self.o1], np.asarray(a1, dtype=float)[self.o1]
+        self.p0, self.e0, self.a0 = p0[self.o0], e0[self.o0], np.asarray(a0, dtype=float)[self.o0]
+        self.k0 = _cell_keys(self.e0, self.p0)
+        w = np.bincount(self.e0, weights=self.a0, minlength=ncell)
+        center = np.bincount(self.e0, weights=self.a0 * self.p0, minlength=ncell) / np.where(w > 0, w, 1)
+        self.q0 = self.p0.astype(np.longdouble) - center[self.e0]
+        self.q1 = self.p1.astype(np.longdouble) - center[self.e1]
+        self.Q = _prefix(self.a0[:, None] * _powers(self.q0, 5))  # sums of a q^m, m = 0..4
+
+    def weights(self, ok1, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
+        """(on-support flags of the treated, aggregate weights of the controls), both in input order.
+
+        ``ok1``: treated allowed on support (input order). A treated unit is on support if allowed
+        and a control lies inside its window (lower < p0 < upper, same cell; :func:`_window`). The
+        control weights are a0_j sum_i a1_i K_ij (u_i + g_i q0_j) / n_on with u_i, g_i the kernel
+        (g = 0) or ridge terms of treated i (module docstring) and n_on the weighted number of
+        on-support treated.
+        """
+        ok = np.asarray(ok1, bool)[self.o1]
+        lower, upper = _window(self.p1, h)
+        # controls in treated i's window: sorted positions [lo, hi)
+        kl, ku = _cell_keys(self.e1, lower), _cell_keys(self.e1, upper)
+        lo = np.searchsorted(self.k0, kl, side="right")
+        hi = np.searchsorted(self.k0, ku, side="left")
+        inside = ok & (hi > lo)
+        h2 = np.longdouble(h) ** 2
+        q1 = self.q1
+        nmom = 5 if method == "ridge" else 3
+        Qw = (self.Q[hi, :nmom] - self.Q[lo, :nmom]).T  # row m: weighted sum of q0^m over the window
+        W = _kernel_sum(Qw[0:3], q1, h2, kernel)
+        Wd = np.where(inside, W, 1)
+        u = np.where(inside, 1 / Wd, 0)
+        g = np.zeros(self.n1, dtype=np.longdouble)
+        if method == "ridge":
+            P = _kernel_sum(Qw[1:4], q1, h2, kernel) / Wd
+            S = _kernel_sum(Qw[2:5], q1, h2, kernel) - P * P * Wd
+            d = q1 - P
+            flat = (S <= RIDGE_ZERO_VARIANCE * Wd * h2) | ~inside
+            g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
+            u = u - P * g
+        on = np.zeros(self.n1, bool)
+        on[self.o1] = inside
+        raw = np.zeros(self.n0)
+        n_on = float(self.a1[inside].sum())
+        if n_on == 0:
+            return on, raw
+        # treated in control j's window (lower_i < p0_j < upper_i, same cell): sorted positions [start, stop)
+        start = np.searchsorted(ku, self.k0, side="right")
+        stop = np.maximum(np.searchsorted(kl, self.k0, side="left"), start)
+        pw = self.a1[:, None] * _powers(q1, 3)
+        UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]))
+        UGw = (UG[stop] - UG[start]).T
+        q0 = self.q0
+        s = _kernel_sum(UGw[0:3], q0, h2, kernel) + q0 * _kernel_sum(UGw[3:6], q0, h2, kernel)
+        raw[self.o0] = (self.a0 * s).astype(float) / n_on
+        return on, raw
+
+
 def _fast_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
     """Aggregate control weights and on-support flags without the n1 x n0 matrix.
 
-    Same estimator as :func:`_weight_matrix`, computed from prefix sums over the
-    sorted scores (O(n log n)): W_i, P_i, S_i are kernel-weighted moments of the
-    control scores in treated i's window, and the aggregate weight of control j,
-    sum_i K_ij (1/W_i - P_i g_i + p_j g_i) / n_on, is a kernel-weighted sum over
-    the treated in j's window. All exact cells at once: units are sorted by the
-    integer key cell * R + rank(score) (ranks over all scores and window limits,
-    so comparisons are exactly those of the dense path and windows never cross
-    cells); scores are centred on their cell's control mean before the moments
-    are accumulated. Used for the bootstrap replications; agrees with the dense
-    matrix to ~1e-12 (tests/test_psm.py).
+    Same estimator as :func:`_weight_matrix`, computed from prefix sums over the sorted scores
+    (O(n log n), :class:`_SortedScores`): W_i, P_i, S_i are kernel-weighted moments of the control
+    scores in treated i's window, and the aggregate weight of control j, sum_i K_ij (1/W_i - P_i g_i
+    + p_j g_i) / n_on, is a kernel-weighted sum over the treated in j's window. Window membership
+    uses the same floating-point comparisons as the dense path. Agrees with the dense matrix to
+    ~1e-12 (tests/test_psm.py).
     """
     on = np.zeros(len(p1), bool)
     raw = np.zeros(len(p0))
-    i1, i0 = np.flatnonzero(ok1), np.flatnonzero(ok0)
-    if len(i1) == 0 or len(i0) == 0:
+    i0 = np.flatnonzero(ok0)
+    if not np.any(ok1) or len(i0) == 0:
         return raw, on
-    a1, a0 = p1[i1], p0[i0]
-    e1 = np.zeros(len(i1), np.int64) if c1 is None else np.asarray(c1)[i1].astype(np.int64)
-    e0 = np.zeros(len(i0), np.int64) if c0 is None else np.asarray(c0)[i0].astype(np.int64)
-    lower, upper = _window(a1, h)
-    _, inv = np.unique(np.concatenate([a0, lower, upper]), return_inverse=True)
-    R = np.int64(inv.max() + 1)
-    n0_, n1_ = len(a0), len(a1)
-    k0 = e0 * R + inv[:n0_]
-    o0 = np.argsort(k0, kind="stable")
-    k0s = k0[o0]
-    o1 = np.lexsort((a1, e1))  # by cell, then score: window limits are then sorted too
-    kl = (e1 * R + inv[n0_:n0_ + n1_])[o1]
-    ku = (e1 * R + inv[n0_ + n1_:])[o1]
-    ncell = int(max(e0.max(), e1.max())) + 1
-    cnt = np.bincount(e0, minlength=ncell)
-    center = np.bincount(e0, weights=a0, minlength=ncell) / np.maximum(cnt, 1)
-    q0 = a0[o0].astype(np.longdouble) - center[e0[o0]]
-    q1 = a1[o1].astype(np.longdouble) - center[e1[o1]]
-    h2 = np.longdouble(h) ** 2
-    # controls in treated i's window: sorted positions [lo, hi)
-    lo = np.searchsorted(k0s, kl, side="right")
-    hi = np.searchsorted(k0s, ku, side="left")
-    inside = hi > lo
-    nmom = 5 if method == "ridge" else 3
-    Q = _prefix(q0[:, None] ** np.arange(nmom))
-    Qw = (Q[hi] - Q[lo]).T  # row m: sum of q0^m over the window
-    W = _kernel_sum(Qw[0:3], q1, h2, kernel)
-    Wd = np.where(inside, W, 1)
-    u = np.where(inside, 1 / Wd, 0)
-    g = np.zeros(n1_, dtype=np.longdouble)
-    if method == "ridge":
-        P = _kernel_sum(Qw[1:4], q1, h2, kernel) / Wd
-        S = _kernel_sum(Qw[2:5], q1, h2, kernel) - P * P * Wd
-        d = q1 - P
-        flat = (S <= RIDGE_ZERO_VARIANCE * Wd * h2) | ~inside
-        g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
-        u = u - P * g
-    on[i1[o1]] = inside
-    # treated in control j's window (lower_i < p0_j < upper_i, same cell): sorted positions [start, stop)
-    start = np.searchsorted(ku, k0s, side="right")
-    stop = np.maximum(np.searchsorted(kl, k0s, side="left"), start)
-    pw = q1[:, None] ** np.arange(3)
-    UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]))
-    UGw = (UG[stop] - UG[start]).T
-    raw[i0[o0]] = (_kernel_sum(UGw[0:3], q0, h2, kernel) + q0 * _kernel_sum(UGw[3:6], q0, h2, kernel)).astype(float)
-    n_on = int(on.sum())
-    return (raw / n_on if n_on else raw * 0.0), on
+    e1 = np.zeros(len(p1), np.int64) if c1 is None else np.asarray(c1, dtype=np.int64)
+    e0 = np.zeros(len(i0), np.int64) if c0 is None else np.asarray(c0, dtype=np.int64)[i0]
+    ss = _SortedScores(p1, np.ones(len(p1)), e1, p0[i0], np.ones(len(i0)), e0)
+    on, w = ss.weights(ok1, method, kernel, h, r)
+    raw[i0] = w
+    return raw, on
 
 
 def matching_weights(treated, score, *, method: str = "ridge", kernel: str = "epanechnikov",
@@ -680,7 +818,10 @@ def grid_search(criterion: Callable[[float], float], grid: Sequence[float] = DEF
     if g.size == 0 or np.any(~np.isfinite(g)) or np.any(g <= 0):
         raise ValueError("grid must hold positive finite values")
     g = np.sort(g)
-    crit = np.array([float(criterion(h)) for h in g])
+    return _grid_minimum(g, np.array([float(criterion(h)) for h in g]))
+
+
+def _grid_minimum(g: np.ndarray, crit: np.ndarray) -> BandwidthSearch:
     if not np.isfinite(crit).any():
         raise ValueError("criterion is not finite anywhere on the grid")
     k = int(np.nanargmin(np.where(np.isfinite(crit), crit, np.nan)))
@@ -704,6 +845,11 @@ def loo_cv_criterion(control_score, control_outcome, *, control_cells=None, meth
     Computed by prefix sums of score moments over the sorted scores (exact
     algebra, O(n log n) per bandwidth; sums accumulated in extended precision).
     """
+    cv = _loo_cv(control_score, control_outcome, control_cells, method, kernel, ridge)
+    return lambda h: float(cv.criteria(np.array([float(h)]))[0])
+
+
+def _loo_cv(control_score, control_outcome, control_cells, method, kernel, ridge) -> "_LooCV":
     if method not in ("kernel", "ridge"):
         raise ValueError("cross-validation is for kernel or ridge matching")
     if kernel not in KERNELS:
@@ -716,66 +862,76 @@ def loo_cv_criterion(control_score, control_outcome, *, control_cells=None, meth
         raise ValueError("control_score and control_outcome have different lengths")
     keep = np.isfinite(p) & np.all(np.isfinite(Y), axis=1)
     codes = np.zeros(len(p), int) if control_cells is None else _cell_codes(control_cells, len(p))
-    p, Y, codes = p[keep], Y[keep], codes[keep]
-    n_total = len(p)
-    blocks = [_CVBlock(p[codes == c], Y[codes == c]) for c in np.unique(codes)]
-
-    def criterion(h: float) -> float:
-        sse = np.zeros(Y.shape[1])
-        n_pred = 0
-        for b in blocks:
-            e2, m = b.squared_errors(float(h), kernel, method, r)
-            sse += e2.sum(axis=0)
-            n_pred += m
-        if n_pred == 0:
-            return float("inf")
-        return float(np.mean(sse / n_pred) * (n_total / n_pred))
-
-    return criterion
+    return _LooCV(p[keep], Y[keep], codes[keep], method, kernel, r)
 
 
-class _CVBlock:
-    """Sorted control scores and prefix sums of q^m and y q^m for one exact cell."""
+class _LooCV:
+    """The leave-one-out criterion of :func:`loo_cv_criterion` for many bandwidths at once.
 
-    def __init__(self, p: np.ndarray, Y: np.ndarray):
-        order = np.argsort(p, kind="stable")
-        self.p, self.Y = p[order], Y[order]
-        self.q = self.p.astype(np.longdouble) - (self.p.mean() if len(p) else 0.0)
+    Controls are sorted by (cell, score) and their scores centred on the cell mean; prefix sums of
+    q^m and y q^m (extended precision) over that order give every control's window sums by one
+    searchsorted on complex (cell, score) keys (:func:`_cell_keys`), for all cells and a whole
+    chunk of the grid in one pass.
+    """
+
+    def __init__(self, p, Y, codes, method, kernel, r):
+        order = np.lexsort((p, codes))
+        self.p, self.Y, self.e = p[order], Y[order], np.asarray(codes)[order]
+        self.method, self.kernel, self.r = method, kernel, r
+        ncell = int(self.e.max(initial=0)) + 1
+        cnt = np.bincount(self.e, minlength=ncell)
+        center = np.bincount(self.e, weights=self.p, minlength=ncell) / np.maximum(cnt, 1)
+        self.q = self.p.astype(np.longdouble) - center[self.e]
+        self.keys = _cell_keys(self.e, self.p)
+        qm = _powers(self.q, 5)
         y = self.Y.astype(np.longdouble)
-        self.Q = [_prefix(self.q ** m) for m in range(5)]
-        self.YQ = [_prefix(y * (self.q ** m)[:, None]) for m in range(4)]
+        self.Q = _prefix(qm)                                   # (n+1) x 5
+        self.YQ = _prefix(y[:, None, :] * qm[:, :4, None])     # (n+1) x 4 x k
 
-    def squared_errors(self, h: float, kernel: str, method: str, r: float) -> tuple[np.ndarray, int]:
-        p, q = self.p, self.q
-        if len(p) < 2:
-            return np.zeros((0, self.Y.shape[1])), 0
-        lower, upper = _window(p, h)
-        lo = np.searchsorted(p, lower, side="right")
-        hi = np.searchsorted(p, upper, side="left")
+    def criteria(self, hs: np.ndarray) -> np.ndarray:
+        n, k = self.Y.shape
+        out = np.full(len(hs), np.inf)
+        if n < 2:
+            return out
+        step = max(1, int(2_000_000 // max(1, n * k)))
+        for i in range(0, len(hs), step):
+            out[i:i + step] = self._criteria(np.asarray(hs[i:i + step], dtype=float))
+        return out
+
+    def _criteria(self, hs: np.ndarray) -> np.ndarray:
+        kernel, c = self.kernel, KERNEL_HEIGHT[self.kernel]
+        lower, upper = _window(self.p[None, :], hs[:, None])           # G x n
+        lo = np.searchsorted(self.keys, _cell_keys(np.broadcast_to(self.e, lower.shape).ravel(), lower.ravel()),
+                             side="right").reshape(lower.shape)
+        hi = np.searchsorted(self.keys, _cell_keys(np.broadcast_to(self.e, upper.shape).ravel(), upper.ravel()),
+                             side="left").reshape(upper.shape)
         ok = hi - lo > 1  # another control besides j itself
-        h2 = np.longdouble(h) ** 2
-        c = KERNEL_HEIGHT[kernel]
-        Qw = [F[hi] - F[lo] for F in self.Q]
-        Yw = [F[hi] - F[lo] for F in self.YQ]
-        qq = q[:, None]
-        y = self.Y.astype(np.longdouble)
+        h2 = hs[:, None].astype(np.longdouble) ** 2                     # G x 1
+        Qw = np.moveaxis(self.Q[hi] - self.Q[lo], -1, 0)                # 5 x G x n
+        Yw = np.moveaxis(self.YQ[hi] - self.YQ[lo], 2, 0)               # 4 x G x n x k
+        q, y = self.q, self.Y.astype(np.longdouble)
+        qq, h2k = q[:, None], h2[:, :, None]
         # window sums include j itself (K(0) = c): subtract its term
         W = _kernel_sum(Qw[0:3], q, h2, kernel) - c
         Wd = np.where(ok, W, 1)
-        KY = _kernel_sum(Yw[0:3], qq, h2, kernel) - c * y
-        pred = KY / Wd[:, None]
-        if method == "ridge":
+        KY = _kernel_sum(Yw[0:3], qq, h2k, kernel) - c * y
+        pred = KY / Wd[:, :, None]
+        if self.method == "ridge":
             KQ = _kernel_sum(Qw[1:4], q, h2, kernel) - c * q
             KQ2 = _kernel_sum(Qw[2:5], q, h2, kernel) - c * q * q
-            KQY = _kernel_sum(Yw[1:4], qq, h2, kernel) - c * qq * y
+            KQY = _kernel_sum(Yw[1:4], qq, h2k, kernel) - c * qq * y
             P = KQ / Wd
             S = KQ2 - KQ * P
             d = q - P
             flat = S <= RIDGE_ZERO_VARIANCE * Wd * h2
-            g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
-            pred = pred + g[:, None] * (KQY - P[:, None] * KY)
-        err = (self.Y - pred.astype(float))[ok]
-        return err * err, int(ok.sum())
+            g = np.where(flat, 0, d / np.where(flat, 1, S + (self.r * hs[:, None]).astype(np.longdouble) * np.abs(d)))
+            pred = pred + g[:, :, None] * (KQY - P[:, :, None] * KY)
+        err = np.where(ok[:, :, None], self.Y - pred.astype(float), 0.0)
+        n_pred = ok.sum(axis=1)
+        sse = np.einsum("gnk,gnk->gk", err, err)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            crit = np.mean(sse / n_pred[:, None], axis=1) * (len(self.p) / n_pred)
+        return np.where(n_pred > 0, crit, np.inf)
 
 
 def cv_bandwidth(treated, score, outcome, *, cells=None, method: str = "ridge", kernel: str = "epanechnikov",
@@ -789,8 +945,12 @@ def cv_bandwidth(treated, score, outcome, *, cells=None, method: str = "ridge", 
     if trim is not None:
         c &= (p >= trim[0]) & (p <= trim[1])
     codes = None if cells is None else _cell_codes(cells, len(t))[c]
-    crit = loo_cv_criterion(p[c], Y[c], control_cells=codes, method=method, kernel=kernel, ridge=ridge)
-    return grid_search(crit, grid)
+    g = np.asarray(grid, dtype=float).ravel()
+    if g.size == 0 or np.any(~np.isfinite(g)) or np.any(g <= 0):
+        raise ValueError("grid must hold positive finite values")
+    g = np.sort(g)
+    cv = _loo_cv(p[c], Y[c], codes, method, kernel, ridge)
+    return _grid_minimum(g, cv.criteria(g))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -934,42 +1094,15 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
                for name, s in specs.items()}
     est = {name: _att_arrays(Y[ti], Y[ci], w) for name, w in weights.items()}
 
-    # bootstrap: per replication one score refit per link, one weight computation per spec, and
-    # one matrix product V' Y for all specs and outcome columns (V: n x specs, treated weights
-    # minus control weights, accumulated on the original rows)
+    # bootstrap: the resamples are drawn first (the random stream of the earlier per-replication
+    # loop), then replicated in fixed blocks by _replicate_block; see Bootstrap.
     k = Y.shape[1]
     names = list(specs)
-    reps = {name: np.full((n_boot, k), np.nan) for name in names}
-    rng = np.random.default_rng(seed)
-    n1, n0 = len(ti), len(ci)
-    for b in range(n_boot):
-        if stratify:
-            idx = np.concatenate([ti[rng.integers(0, n1, n1)], ci[rng.integers(0, n0, n0)]])
-        else:
-            idx = rng.integers(0, n, n)
-        tb = t[idx]
-        if tb.min() == tb.max():
-            continue
-        tib, cib = np.flatnonzero(tb == 1), np.flatnonzero(tb == 0)
-        cb = None if codes is None else codes[idx]
-        pb = {}
-        for lk, sc in scores.items():
-            Xb = sc.design[idx]
-            pb[lk] = _cdf(Xb @ _refit_params(Xb, tb, lk, sc.params), lk)
-        V = np.zeros((n, len(names)))
-        ok = np.zeros(len(names), bool)
-        for j, name in enumerate(names):
-            s = specs[name]
-            wb = _spec_weights(s, pb[s.link], cb, tib, cib, bandwidths[name], False)
-            if wb.n_on_support == 0:
-                continue
-            ok[j] = True
-            V[:, j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support
-                       - np.bincount(idx[cib], weights=wb.control_weights, minlength=n))
-        est_b = np.einsum("ij,ik->jk", V, Y)  # = V' Y without BLAS (threads stall on a busy machine)
-        for j, name in enumerate(names):
-            if ok[j]:
-                reps[name][b] = est_b[j]
+    boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
+                     scores={lk: (sc.design, sc.params) for lk, sc in scores.items()})
+    draws = draw_resamples(np.random.default_rng(seed), t, n_boot, stratify=stratify)
+    R = bootstrap_replicates(boot, draws)
+    reps = {name: R[:, j, :] for j, name in enumerate(names)}
 
     z_crit = stats.norm.ppf(1 - alpha / 2)
     rows = []
@@ -992,6 +1125,149 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     return PSMResult(frame=frame, index=np.arange(n), scores=scores, weights=weights, bandwidths=bandwidths,
                      cv=cvs, replicates=reps if keep_replicates else None,
                      seed=seed if isinstance(seed, (int, np.integer)) else None)
+
+
+#: Replications per block of the bootstrap (:func:`bootstrap_replicates`). Fixed, so that the
+#: replicates do not depend on how (or where) the blocks are run.
+BOOT_BLOCK = 25
+
+
+@dataclass(frozen=True, eq=False)
+class Bootstrap:
+    """What stays the same in every bootstrap replication of :func:`estimate_att`.
+
+    ``t``: 0/1 treatment (length n); ``Y``: n x k outcomes; ``codes``: exact-matching cell codes or
+    None; ``specs``: name -> :class:`MatchingSpec` (the order of the replicate axis);
+    ``bandwidths``: name -> full-sample bandwidth (fixed across replications); ``scores``: link ->
+    (design matrix, full-sample coefficients), the start of every refit.
+    """
+
+    t: np.ndarray
+    Y: np.ndarray
+    codes: np.ndarray | None
+    specs: dict
+    bandwidths: dict
+    scores: dict
+
+    @property
+    def n(self) -> int:
+        return len(self.t)
+
+    def outer(self, link: str) -> np.ndarray:
+        """:func:`_outer_products` of the link's design, computed once (not pickled with the object)."""
+        cache = self.__dict__.setdefault("_outer", {})
+        if link not in cache:
+            cache[link] = _outer_products(self.scores[link][0])
+        return cache[link]
+
+    def __getstate__(self):
+        return {k: v for k, v in self.__dict__.items() if k != "_outer"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+
+def draw_resamples(rng: np.random.Generator, t: np.ndarray, n_boot: int, *, stratify: bool = True) -> np.ndarray:
+    """The n_boot x n positions of every bootstrap resample, drawn up front.
+
+    Stratified: per replication n1 treated positions, then n0 control positions, with replacement
+    (``rng.integers``), so the treated/control split is fixed; otherwise n positions from all units.
+    The draws are made in the order of the earlier replication-by-replication loop, so a seed gives
+    the same resamples as before the bootstrap was vectorised.
+    """
+    t = np.asarray(t)
+    n = len(t)
+    ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    out = np.empty((n_boot, n), dtype=np.int64)
+    for b in range(n_boot):
+        if stratify:
+            out[b, :len(ti)] = ti[rng.integers(0, len(ti), len(ti))]
+            out[b, len(ti):] = ci[rng.integers(0, len(ci), len(ci))]
+        else:
+            out[b] = rng.integers(0, n, n)
+    return out
+
+
+def bootstrap_replicates(boot: Bootstrap, draws: np.ndarray, *, mapper: Callable = map) -> np.ndarray:
+    """Replicate ATTs, n_boot x specs x k (NaN where a replication has no on-support treated unit or,
+    unstratified, no treated or no control unit).
+
+    The replications are cut into blocks of :data:`BOOT_BLOCK` and each block is computed by
+    :func:`_replicate_block`, a pure function of ``(boot, block of draws)``: ``mapper`` (the builtin
+    ``map`` by default) may be replaced by any map over the blocks, e.g. one that runs them on a
+    cluster, without changing the numbers.
+    """
+    n_boot = len(draws)
+    shape = (n_boot, len(boot.specs), boot.Y.shape[1])
+    if n_boot == 0:
+        return np.empty(shape)
+    blocks = [draws[i:i + BOOT_BLOCK] for i in range(0, n_boot, BOOT_BLOCK)]
+    out = list(mapper(functools.partial(_replicate_block, boot), blocks))
+    return np.concatenate(out, axis=0).reshape(shape)
+
+
+def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
+    """Replicate ATTs (m x specs x k) for the m resamples in ``draws`` (m x n positions).
+
+    A resample is handled as counts on the original units (a unit drawn c times has frequency
+    weight c), which gives the resample's numbers without copying it. Per link, the scores of all m
+    resamples are re-estimated together (:func:`_refit_block`). Per replication, the specs that share
+    a link, cells and trimming share one :class:`_SortedScores` (sorting and control-score moments),
+    and each adds its bandwidth's weights; IPW and trimmed specs use :func:`_spec_weights` on the
+    resample itself. All specs and outcome columns of the block are then one matrix product V' Y
+    (V: n x (m x specs), treated minus control weights on the original units).
+    """
+    t, n, names = boot.t, boot.n, list(boot.specs)
+    m, ns = len(draws), len(names)
+    counts = np.stack([np.bincount(d, minlength=n) for d in draws]).astype(float)
+    p_all = {lk: _cdf(_refit_block(X, t, lk, start, counts, outer=boot.outer(lk)) @ X.T, lk)
+             for lk, (X, start) in boot.scores.items()}
+    groups: dict = {}
+    for j, name in enumerate(names):
+        s = boot.specs[name]
+        key = ("resample", j) if (s.method == "ipw" or s.trim is not None) else (s.link, s.exact)
+        groups.setdefault(key, []).append(j)
+    zeros = np.zeros(n, np.int64)
+    V = np.zeros((n, m * ns))
+    ok = np.zeros(m * ns, bool)
+    for b in range(m):
+        c = counts[b]
+        u1, u0 = np.flatnonzero((c > 0) & (t == 1)), np.flatnonzero((c > 0) & (t == 0))
+        if len(u1) == 0 or len(u0) == 0:
+            continue
+        for key, js in groups.items():
+            if key[0] == "resample":
+                j = js[0]
+                s, idx = boot.specs[names[j]], draws[b]
+                tb = t[idx]
+                tib, cib = np.flatnonzero(tb == 1), np.flatnonzero(tb == 0)
+                cb = None if boot.codes is None else boot.codes[idx]
+                wb = _spec_weights(s, p_all[s.link][b][idx], cb, tib, cib, boot.bandwidths[names[j]], False)
+                if wb.n_on_support:
+                    ok[b * ns + j] = True
+                    V[:, b * ns + j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support
+                                        - np.bincount(idx[cib], weights=wb.control_weights, minlength=n))
+                continue
+            link, exact = key
+            pb = p_all[link][b]
+            e = boot.codes if exact else zeros
+            p1, p0, e1, e0 = pb[u1], pb[u0], e[u1], e[u0]
+            ok1, _ = _support(p1, p0, e1, e0, "minmax", None)
+            ss = _SortedScores(p1, c[u1], e1, p0, c[u0], e0)
+            for j in js:
+                s = boot.specs[names[j]]
+                h, r = _check_method(s.method, s.kernel, boot.bandwidths[names[j]], s.ridge)
+                on, cw = ss.weights(ok1 if s.support == "minmax" else np.ones(len(u1), bool), s.method,
+                                    s.kernel, h, r)
+                n_on = c[u1][on].sum()
+                if n_on == 0:
+                    continue
+                ok[b * ns + j] = True
+                V[u1[on], b * ns + j] = c[u1][on] / n_on
+                V[u0, b * ns + j] -= cw
+    est = V.T @ boot.Y
+    est[~ok] = np.nan
+    return est.reshape(m, ns, -1)
 
 
 def _spec_weights(s: MatchingSpec, p, codes, ti, ci, h, keep_matrix) -> MatchingWeights:

@@ -1,101 +1,161 @@
-"""Time the BOT matching estimates at the report's size.
+"""Before/after timing of the BOT matching estimations (the bootstrap speed-up of issue 11).
 
-Usage: .venv/bin/python benchmarks/psm_speed.py [N_BOOT]   (default 200)
+Usage::
 
-Data: 412 treated + 2.229 controls, 55 covariates (11 municipality dummies,
-binary and continuous lags), 11 municipalities as exact-matching cells, and an
-outcome matrix of 6 weekly outcomes x 53 weeks + 13 cumulative months = 331
-columns. Prints the wall time of
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/psm_speed.py [--n-boot 200] [--before REV]
+        [--workers 2] [--tasks all|main]
 
-* the full-sample logit + probit fits and the bandwidth cross-validation;
-* one bootstrap run of the two main specifications, (1) ridge and (2) ridge +
-  exact municipality, on all 331 columns (Tabel 4.1-4.7, Figur 4.1-4.3);
-* one bootstrap run of the 14 specifications of chapter 5 (kernel, IPW,
-  probit, rectangular kernel) on the employment outcome (Tabel 5.2-5.4).
+Runs the estimations of the BOT report (``reports/bot/index.qmd``: main sample with the 14
+specifications of chapters 4-5 on the Jan-Jul 2019 outcomes and cumulative months, the full
+follow-up sample with specifications (1)-(2) on the weekly columns of five outcomes, the unrestricted population,
+each for all / men / women, plus cohort II; the propensity covariates as the report used them
+before issue 13) on the synthetic data in ``data/synthetic/bot``, twice:
 
-Numbers are for the pooled sample; the gender subsamples cost about half
-each. Small matrix products are slow with multi-threaded OpenBLAS on a busy
-machine: compare with ``OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/psm_speed.py``.
+* **before**: ``analysis/psm.py`` as of git revision ``--before`` (default: the last version with
+  the replication-by-replication bootstrap), loaded from ``git show``;
+* **after**: the working tree's ``analysis.psm``.
+
+For each it prints the CPU time of the estimations run one after the other in this process (the
+honest figure on a machine shared with other work: the wall time depends on the load) and the wall
+time of :func:`analysis.psm.estimate_samples` with ``--workers`` processes, as the report runs
+them, and finally the largest absolute difference between the two versions' estimates, standard
+errors and confidence limits (same seeds: the random stream is unchanged).
+
+The BLAS thread count matters: set ``OPENBLAS_NUM_THREADS=1`` (as the evalreport engine does for
+every kernel); with several BLAS threads per worker the small products stall on a busy machine.
 """
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from analysis import psm  # noqa: E402
+from analysis.synthetic import bot as bot_data  # noqa: E402
 
-N1, N0 = 412, 2229
-KOMMUNER = ["Aabenraa", "Egedal", "Faxe", "Fredericia", "Haderslev", "Høje-Taastrup", "Kerteminde", "Odder",
-            "Ringsted", "Rudersdal", "Thisted"]
-
-
-def synthetic(seed: int = 1) -> tuple[np.ndarray, pd.DataFrame, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    n = N1 + N0
-    kom = rng.choice(KOMMUNER, n)
-    cols = {f"kom_{k}": (kom == k).astype(float) for k in KOMMUNER[:-1]}  # Thisted is the reference
-    for j in range(24):
-        cols[f"lag_{j}"] = (rng.random(n) < 0.2 + 0.02 * (j % 10)).astype(float)
-    for j in range(21):
-        cols[f"x_{j}"] = rng.normal(size=n)
-    X = pd.DataFrame(cols)
-    eta = X.to_numpy() @ rng.normal(0, 0.25, X.shape[1])
-    # exactly N1 treated, chosen with probability increasing in eta
-    treated_idx = np.argsort(eta + rng.gumbel(size=n))[-N1:]
-    t = np.zeros(n, int)
-    t[treated_idx] = 1
-    weekly = [(rng.random((n, 53)) < 0.05 + 0.1 * rng.random()).astype(float) for _ in range(6)]
-    monthly = psm.cumulative_means(rng.random((n, 13)) * 0.3)
-    Y = np.column_stack(weekly + [monthly])
-    return t, X, Y, kom
+#: Last revision of analysis/psm.py with the replication-by-replication bootstrap.
+BEFORE_REV = "eac39ca43db77f79ef9260bdae2ffafe9be9bd5e"
 
 
-def main(n_boot: int) -> None:
-    t, X, Y, kom = synthetic()
-    print(f"n = {len(t)} ({t.sum()} treated), {X.shape[1]} covariates, {Y.shape[1]} outcome columns, "
-          f"{n_boot} bootstrap replications; OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+def load_module_at(rev: str, name: str = "psm_before"):
+    """``analysis/psm.py`` as of git revision ``rev``, imported as a stand-alone module."""
+    src = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:analysis/psm.py"], check=True,
+                         capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
 
-    start = time.perf_counter()
-    ps = psm.fit_propensity(t, X)
-    psm.fit_propensity(t, X, link="probit")
-    fit = time.perf_counter() - start
-    start = time.perf_counter()
-    for exact in (False, True):
-        psm.cv_bandwidth(t, ps.score, Y[:, -1], method="ridge", cells=kom if exact else None)
-    cv = time.perf_counter() - start
-    print(f"full-sample logit + probit fits: {fit:6.2f} s;  two ridge bandwidth CVs (50-point grid): {cv:6.2f} s")
 
-    main_specs = {"(1)": psm.MatchingSpec("ridge"), "(2)": psm.MatchingSpec("ridge", exact=True)}
-    start = time.perf_counter()
-    res = psm.estimate_att(t, X, Y, main_specs, cells=kom, cv_outcome=Y[:, -1], n_boot=n_boot, seed=1)
-    main_time = time.perf_counter() - start
-    print(f"main specs (1)-(2) x {Y.shape[1]} columns, incl. fits and CV: {main_time:6.2f} s "
-          f"({1000 * main_time / max(n_boot, 1):.1f} ms per replication); bandwidths "
-          f"{res.bandwidths['(1)']:.3f} / {res.bandwidths['(2)']:.3f}")
+def _without_empty_municipalities(rows, t, kom):
+    return rows[np.isin(kom[rows], np.unique(kom[rows][t[rows] == 1]))]
 
-    robust = {}
-    for link in psm.LINKS:
-        for kernel in psm.KERNELS:
-            for method in ("ridge", "kernel"):
-                for exact in (False, True):
-                    if link == "probit" and kernel == "uniform":
-                        continue
-                    robust[(link, kernel, method, exact)] = psm.MatchingSpec(method, kernel=kernel, link=link,
-                                                                             exact=exact)
-        robust[(link, "ipw")] = psm.MatchingSpec("ipw", link=link)
-    start = time.perf_counter()
-    psm.estimate_att(t, X, Y[:, -1], robust, cells=kom, cv_outcome=Y[:, -1], n_boot=n_boot, seed=2)
-    robust_time = time.perf_counter() - start
-    print(f"chapter 5: {len(robust)} specs x 1 column, incl. fits and CV: {robust_time:6.2f} s "
-          f"({1000 * robust_time / max(n_boot, 1):.1f} ms per replication)")
+
+def bot_tasks(psm, data, which: str = "all") -> list:
+    """The BOT report's estimation tasks (as SampleTask objects of the module ``psm``)."""
+    T = bot_data.treatment(data)
+    X = bot_data.covariates(data, "ps").drop(columns=["social_assistance_w1"])
+    KOM = bot_data.municipality(data)
+    MAND = bot_data.gender(data)
+    AF = bot_data.analysis_frame(data)
+    FF = bot_data.start_cohort(data)["full_followup"].to_numpy()
+    KOH2 = bot_data.start_cohort(data)["cohort_ii"].to_numpy()
+    spec = {"1": psm.MatchingSpec("ridge"), "2": psm.MatchingSpec("ridge", exact=True)}
+    basis = {"1": ("ridge", False), "2": ("ridge", True), "3": ("kernel", False), "4": ("kernel", True),
+             "5": ("ipw", False)}
+    rob = {**{k: psm.MatchingSpec(m, exact=x) for k, (m, x) in basis.items() if k in "345"},
+           **{f"p{k}": psm.MatchingSpec(m, exact=x, link="probit") for k, (m, x) in basis.items()},
+           **{f"u{k}": psm.MatchingSpec(m, exact=x, kernel="uniform") for k, (m, x) in basis.items() if k in "1234"}}
+    kum = bot_data.cumulative_months(data)
+    full = [k for k in range(kum.shape[1]) if not np.isnan(kum[:, k]).any()]
+    y_main = pd.concat([AF[["ordinary_employment_2019", "self_support_2019", "su_2019"]].reset_index(drop=True),
+                        pd.DataFrame({f"kum_{k}": kum[:, k] for k in full})], axis=1)
+    weekly = {}
+    for k in ("ordinary_employment", "guidance", "education_activation", "placement_private", "placement_public"):
+        w = bot_data.weekly_outcome(data, k)
+        for j in range(53):
+            if not np.isnan(w[FF, j]).any():
+                weekly[f"{k}_w{j}"] = w[:, j]
+    y_ff = pd.DataFrame(weekly)
+    U = bot_data.analysis_mask(data, "unrestricted")
+    T_U, KOM_U, MAND_U = bot_data.treatment(data, U), bot_data.municipality(data, U), bot_data.gender(data, U)
+    X_U = bot_data.covariates(data, "ps", U).drop(columns=["social_assistance_w1"])
+    y_u = bot_data.window_2019(data, "ordinary_employment", U)
+    cv = AF["ordinary_employment_2019"].to_numpy()
+    seeds = iter(np.random.SeedSequence([2020, 2020]).spawn(32))
+    tasks = []
+    for g, m in (("alle", np.ones(len(T), bool)), ("maend", MAND == 1), ("kvinder", MAND == 0)):
+        r = _without_empty_municipalities(np.flatnonzero(m), T, KOM)
+        tasks.append(psm.SampleTask(("hoved", g), r, T, X, y_main, {**spec, **rob}, cells=KOM, cv_outcome=cv,
+                                    seed=next(seeds)))
+        if which == "main":
+            continue
+        r = _without_empty_municipalities(np.flatnonzero(m & FF), T, KOM)
+        tasks.append(psm.SampleTask(("ff", g), r, T, X, y_ff, spec, cells=KOM, cv_outcome=cv, seed=next(seeds)))
+        mu = np.ones(len(T_U), bool) if g == "alle" else (MAND_U == (1 if g == "maend" else 0))
+        r = _without_empty_municipalities(np.flatnonzero(mu), T_U, KOM_U)
+        tasks.append(psm.SampleTask(("ubegr", g), r, T_U, X_U, y_u, spec, cells=KOM_U, cv_outcome=y_u,
+                                    seed=next(seeds)))
+    if which != "main":
+        tasks.append(psm.SampleTask(("koh2", "alle"), _without_empty_municipalities(np.flatnonzero(KOH2), T, KOM),
+                                    T, X, AF[["ordinary_employment_2019"]], spec, cells=KOM, cv_outcome=cv,
+                                    seed=next(seeds)))
+    return tasks
+
+
+def run(psm, data, n_boot: int, workers: int, which: str) -> tuple[float, float, dict]:
+    tasks = bot_tasks(psm, data, which)
+    cpu0 = time.process_time()
+    serial = {t.key: psm.estimate_samples([t], n_boot=n_boot, workers=1)[t.key].frame for t in tasks}
+    cpu = time.process_time() - cpu0
+    wall0 = time.perf_counter()
+    psm.estimate_samples(tasks, n_boot=n_boot, workers=workers)
+    wall = time.perf_counter() - wall0
+    return cpu, wall, serial
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n-boot", type=int, default=200)
+    ap.add_argument("--before", default=BEFORE_REV, help="git revision of the 'before' analysis/psm.py")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tasks", choices=("all", "main"), default="all",
+                    help="'main': only the three main-sample estimations (quicker)")
+    args = ap.parse_args(argv)
+    from analysis import psm as after
+    before = load_module_at(args.before)
+    data = bot_data.load(ROOT / "data" / "synthetic" / "bot")
+    print(f"BOT estimations ({args.tasks}), {args.n_boot} bootstrap replications; "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    res = {}
+    for label, mod in (("before", before), ("after", after)):
+        cpu, wall, frames = run(mod, data, args.n_boot, args.workers, args.tasks)
+        res[label] = (cpu, wall, frames)
+        print(f"{label:>6} ({'git ' + args.before[:10] if label == 'before' else 'working tree'}): "
+              f"CPU {cpu:6.1f} s one after the other; wall {wall:6.1f} s with {args.workers} workers")
+    (cb, wb, fb), (ca, wa, fa) = res["before"], res["after"]
+    print(f" ratio: CPU {cb / ca:4.1f} x, wall {wb / wa:4.1f} x")
+    diff = max(float(np.nanmax(np.abs(fb[k][c].to_numpy(float) - fa[k][c].to_numpy(float))))
+               for k in fb for c in ("att", "se", "ci_low", "ci_high", "control_mean"))
+    same_h = all((fb[k]["bandwidth"].fillna(-1) == fa[k]["bandwidth"].fillna(-1)).all() for k in fb)
+    print(f"largest |before - after| over estimates, SEs and CI limits: {diff:.1e}; "
+          f"same bandwidths: {'yes' if same_h else 'NO'}")
+    return 0
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    raise SystemExit(main())
