@@ -66,14 +66,23 @@ bandwidths that leave controls unpredicted (kmatch's correction). Grid
 criterion wins (first on ties); ``at_boundary`` flags a minimiser at the end of
 the grid. Chosen separately for every specification and sample.
 
-Common support (``support="minmax"``, the default): a treated unit whose score
-is below the smallest or above the largest control score – within its exact
-cell when exact matching is used – is off support (psmatch2 ``common``). In
-addition, for kernel and ridge matching a treated unit with no control inside
-the kernel window (and cell) is off support, and with exact matching a treated
-unit whose cell has no controls is off support. ``trim=(lo, hi)`` also drops
-treated AND controls with a score outside [lo, hi] (kmatch ``comsup()``).
-Off-support treated units are left out of the ATT and counted.
+Common support, an explicit choice (``support=`` of :class:`MatchingSpec` and
+:func:`matching_weights`; the default is ``"minmax"``, but reports should state
+it in the call and in their methods text, because the rules can differ
+noticeably where the control scores thin out):
+
+* ``"minmax"`` (psmatch2 ``common``): a treated unit whose score is below the
+  smallest or above the largest control score – within its exact cell when
+  exact matching is used – is off support, even if controls lie inside its
+  kernel window;
+* ``"window"``: no min/max rule (kmatch's default for kernel matching).
+
+Under both rules, for kernel and ridge matching a treated unit with no control
+inside the kernel window (and cell) is off support, and with exact matching a
+treated unit whose cell has no controls is off support; for IPW ``"window"``
+keeps every treated unit. ``trim=(lo, hi)`` also drops treated AND controls
+with a score outside [lo, hi] (kmatch ``comsup()``). Off-support treated units
+are left out of the ATT and counted.
 
 Bootstrap (:func:`estimate_att`): persons are resampled with replacement,
 stratified by treatment status (n1 treated and n0 controls drawn in every
@@ -145,7 +154,8 @@ from scipy import special, stats
 KERNELS: tuple[str, ...] = ("epanechnikov", "uniform")
 METHODS: tuple[str, ...] = ("kernel", "ridge", "ipw")
 LINKS: tuple[str, ...] = ("logit", "probit")
-SUPPORT_RULES: tuple[str, ...] = ("minmax", "none")
+#: Common-support rules (module docstring): psmatch2's ``common`` min/max rule, or only the kernel window.
+SUPPORT_RULES: tuple[str, ...] = ("minmax", "window")
 
 #: K(0) of each kernel; K(u) = KERNEL_HEIGHT * (1 - u^2) (Epanechnikov) or a constant (uniform) for |u| < 1.
 KERNEL_HEIGHT: dict[str, float] = {"epanechnikov": 0.75, "uniform": 0.5}
@@ -169,7 +179,14 @@ class PropensityScore:
     frame term, coef, se, z, p (``term == "const"`` is the intercept; the
     order is the covariate order with the constant LAST, as in Bilagstabel
     2.1). ``design``: the design matrix used (constant last, dropped columns
-    removed), kept so the bootstrap can refit on resamples.
+    removed) for the rows ``rows`` the likelihood was fitted on, kept so the
+    bootstrap can refit on resamples.
+
+    ``separated``: units whose treatment status the covariates predict
+    perfectly (quasi-separation, see :func:`fit_propensity`); they are not in
+    ``rows`` and their score is exactly their status (0 or 1).
+    ``separation_dropped``: the columns dropped because they became constant or
+    collinear once those units were set aside (also in ``dropped_columns``).
     """
 
     link: str
@@ -185,6 +202,20 @@ class PropensityScore:
     params: np.ndarray
     design: np.ndarray = field(repr=False)
     model: object = field(repr=False, default=None)
+    rows: np.ndarray | None = field(repr=False, default=None)
+    separated: np.ndarray | None = field(repr=False, default=None)
+    separation_dropped: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.rows is None:
+            object.__setattr__(self, "rows", np.arange(len(self.score)))
+        if self.separated is None:
+            object.__setattr__(self, "separated", np.zeros(len(self.score), bool))
+
+    @property
+    def n_separated(self) -> int:
+        """Units set aside as perfectly predicted (score 0 or 1)."""
+        return int(self.separated.sum())
 
 
 def _as_treatment(treated) -> np.ndarray:
@@ -219,33 +250,119 @@ def _cdf(eta: np.ndarray, link: str) -> np.ndarray:
     return special.expit(eta) if link == "logit" else special.ndtr(eta)
 
 
+SEPARATION_RULES: tuple[str, ...] = ("drop", "ignore")
+
+
 def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
-                   maxiter: int = 100) -> PropensityScore:
+                   maxiter: int = 100, separation: str = "drop") -> PropensityScore:
     """Fit P(T = 1 | X) by statsmodels ``Logit`` or ``Probit`` (Newton, intercept added).
 
     Covariates must be numeric (build dummies with the wanted reference
     category first). Constant columns are dropped and listed in
-    ``dropped_columns``; collinear columns raise ``ValueError``. Quasi-complete
-    separation (the report's ±15 coefficients with SE 372) does not raise:
+    ``dropped_columns``; collinear columns raise ``ValueError``.
+
+    Quasi-complete separation (covariates that predict some units' status
+    perfectly, e.g. a benefit category without participants: the published
+    report's ±15 coefficients with SE 372) has no finite maximum-likelihood
+    estimate. With ``separation="drop"`` (default) it is handled as the limit
+    of the likelihood maximisation: when the Newton fit does not converge or
+    leaves fitted probabilities at 0 or 1, the perfectly predicted units are
+    found by linear programming (:func:`separated_units`, Konis 2007, as R's
+    ``detectseparation``), given their status as score (0 for controls: they
+    cannot be matched), and the model is fitted on the other units; columns
+    that are then constant or collinear (e.g. one of two benefit dummies that
+    cover all remaining units) are dropped, earlier columns kept first. The
+    coefficients are those the divergent fit tends to, and are reported with
+    finite standard errors. ``separation="ignore"`` keeps the old behaviour:
     Newton stops at ``maxiter`` and ``converged`` is False.
     """
     if link not in LINKS:
         raise ValueError(f"link must be one of {LINKS}")
+    if separation not in SEPARATION_RULES:
+        raise ValueError(f"separation must be one of {SEPARATION_RULES}")
     t = _as_treatment(treated)
     design, terms, dropped = _design_matrix(covariates, len(t))
-    model_cls = sm.Logit if link == "logit" else sm.Probit
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence / separation: recorded in `converged`
-        res = model_cls(t, design).fit(method="newton", maxiter=maxiter, disp=0)
+    res = _ml_fit(t, design, link, maxiter)
+    rows, sep, sep_dropped = np.arange(len(t)), np.zeros(len(t), bool), []
+    if separation == "drop" and _looks_separated(res, design, link):
+        sep = separated_units(design, t)
+        if sep.any():
+            rows = np.flatnonzero(~sep)
+            if np.unique(t[rows]).size < 2:
+                raise ValueError("the covariates predict treatment perfectly for every unit "
+                                 "(complete separation): no propensity score can be estimated")
+            keep = _independent_columns(design[rows])
+            sep_dropped = [terms[j] for j in range(len(terms)) if j not in keep]
+            design = design[np.ix_(rows, keep)]
+            terms = [terms[j] for j in keep]
+            res = _ml_fit(t[rows], design, link, maxiter)
     params = np.asarray(res.params, dtype=float)
     se = np.asarray(res.bse, dtype=float)
     coef = pd.DataFrame({"term": terms, "coef": params, "se": se, "z": params / se,
                          "p": 2 * stats.norm.sf(np.abs(params / se))})
+    score = t.copy()  # separated units: their status
+    score[rows] = _cdf(design @ params, link)
     return PropensityScore(
-        link=link, score=_cdf(design @ params, link), coefficients=coef, n_obs=int(len(t)),
+        link=link, score=score, coefficients=coef, n_obs=int(len(t)),
         n_treated=int(t.sum()), pseudo_r2=float(res.prsquared), log_likelihood=float(res.llf),
-        converged=bool(res.mle_retvals.get("converged", False)), dropped_columns=tuple(dropped),
-        terms=tuple(terms), params=params, design=design, model=res)
+        converged=bool(res.mle_retvals.get("converged", False)),
+        dropped_columns=tuple(dropped) + tuple(sep_dropped), terms=tuple(terms), params=params,
+        design=design, model=res, rows=rows, separated=sep, separation_dropped=tuple(sep_dropped))
+
+
+def _ml_fit(t, design, link, maxiter):
+    model_cls = sm.Logit if link == "logit" else sm.Probit
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence / separation: recorded in `converged`
+        return model_cls(t, design).fit(method="newton", maxiter=maxiter, disp=0)
+
+
+def _looks_separated(res, design, link) -> bool:
+    """A fit that did not converge, or left a fitted probability within 1e-8 of 0 or 1."""
+    if not res.mle_retvals.get("converged", False):
+        return True
+    p = _cdf(design @ np.asarray(res.params, dtype=float), link)
+    return bool(np.any((p < 1e-8) | (p > 1 - 1e-8)))
+
+
+def separated_units(design: np.ndarray, treated, *, tol: float = 1e-7) -> np.ndarray:
+    """Units whose status the design predicts perfectly (quasi-complete separation), as a bool array.
+
+    Konis's (2007) linear program: with s_i = +1 for treated and -1 for controls, maximise
+    sum_i s_i x_i'b subject to s_i x_i'b >= 0 for every unit and -1 <= b_j <= 1 (columns scaled
+    to max |x| = 1). A positive optimum means the likelihood keeps increasing along b, and the
+    units with s_i x_i'b > 0 have fitted probabilities tending to their status. Repeated on the
+    remaining units until none is separated (scipy's HiGHS solver).
+    """
+    from scipy.optimize import linprog
+
+    t = np.asarray(treated, dtype=float)
+    X = np.asarray(design, dtype=float)
+    scale = np.abs(X).max(axis=0)
+    X = X / np.where(scale > 0, scale, 1.0)
+    sep = np.zeros(len(t), bool)
+    while True:
+        rest = np.flatnonzero(~sep)
+        A = (2 * t[rest] - 1)[:, None] * X[rest]
+        res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(rest)), bounds=[(-1, 1)] * X.shape[1],
+                      method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"separation check failed: {res.message}")
+        new = A @ res.x > tol
+        if -res.fun <= tol or not new.any():
+            return sep
+        sep[rest[new]] = True
+
+
+def _independent_columns(X: np.ndarray) -> list[int]:
+    """Positions of a maximal set of linearly independent columns, the constant (last column)
+    first and then the others in order: a later column that adds nothing is dropped."""
+    order = [X.shape[1] - 1] + list(range(X.shape[1] - 1))
+    keep: list[int] = []
+    for j in order:
+        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+    return sorted(keep)
 
 
 def _refit_params(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray,
@@ -1099,7 +1216,7 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     k = Y.shape[1]
     names = list(specs)
     boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
-                     scores={lk: (sc.design, sc.params) for lk, sc in scores.items()})
+                     scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()})
     draws = draw_resamples(np.random.default_rng(seed), t, n_boot, stratify=stratify)
     R = bootstrap_replicates(boot, draws)
     reps = {name: R[:, j, :] for j, name in enumerate(names)}
@@ -1114,7 +1231,8 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             se = np.where(nb >= 2, np.nanstd(R, axis=0, ddof=1), np.nan) if n_boot else np.full(k, np.nan)
-        z = a / se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = a / se
         w = weights[name]
         for j, col in enumerate(cols):
             rows.append((name, col, a[j], se[j], z[j], 2 * stats.norm.sf(abs(z[j])), a[j] - z_crit * se[j],
@@ -1139,7 +1257,9 @@ class Bootstrap:
     ``t``: 0/1 treatment (length n); ``Y``: n x k outcomes; ``codes``: exact-matching cell codes or
     None; ``specs``: name -> :class:`MatchingSpec` (the order of the replicate axis);
     ``bandwidths``: name -> full-sample bandwidth (fixed across replications); ``scores``: link ->
-    (design matrix, full-sample coefficients), the start of every refit.
+    (design matrix, full-sample coefficients, rows): the start of every refit, on the units
+    ``rows`` of the full-sample fit; the other units were set aside as perfectly predicted
+    (:func:`fit_propensity`) and keep their status as score in every replication.
     """
 
     t: np.ndarray
@@ -1220,8 +1340,11 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
     t, n, names = boot.t, boot.n, list(boot.specs)
     m, ns = len(draws), len(names)
     counts = np.stack([np.bincount(d, minlength=n) for d in draws]).astype(float)
-    p_all = {lk: _cdf(_refit_block(X, t, lk, start, counts, outer=boot.outer(lk)) @ X.T, lk)
-             for lk, (X, start) in boot.scores.items()}
+    p_all = {}
+    for lk, (X, start, rows) in boot.scores.items():
+        beta = _refit_block(X, t[rows], lk, start, counts[:, rows], outer=boot.outer(lk))
+        p_all[lk] = np.repeat(t[None, :], m, axis=0)  # units set aside as separated keep their status
+        p_all[lk][:, rows] = _cdf(beta @ X.T, lk)
     groups: dict = {}
     for j, name in enumerate(names):
         s = boot.specs[name]

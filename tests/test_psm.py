@@ -83,7 +83,7 @@ def test_ridge_with_r0_is_local_linear_regression():
     p1, p0 = rng.uniform(0.2, 0.6, 7), rng.uniform(0.1, 0.7, 40)
     y0 = rng.normal(size=40)
     t = np.r_[np.ones(7), np.zeros(40)]
-    w = psm.matching_weights(t, np.r_[p1, p0], method="ridge", bandwidth=0.2, ridge=0.0, support="none")
+    w = psm.matching_weights(t, np.r_[p1, p0], method="ridge", bandwidth=0.2, ridge=0.0, support="window")
     for i, pi in enumerate(p1):
         k = np.array([epan((pj - pi) / 0.2) for pj in p0])
         X = np.column_stack([np.ones(40), p0 - pi]) * np.sqrt(k)[:, None]
@@ -100,7 +100,7 @@ def test_ipw_weights_by_hand_and_within_cells():
     assert w.matrix is None and w.bandwidth is None
     # cells: A with controls 1-2, B with controls 3-4; each cell carries half of the treated
     cells = np.array(["x", "y", "x", "x", "y", "y"])
-    w = psm.matching_weights(t, p, method="ipw", cells=cells, support="none")
+    w = psm.matching_weights(t, p, method="ipw", cells=cells, support="window")
     expected = np.r_[0.5 * odds[:2] / odds[:2].sum(), 0.5 * odds[2:] / odds[2:].sum()]
     np.testing.assert_allclose(w.control_weights, expected, atol=1e-15)
 
@@ -124,11 +124,11 @@ def test_common_support_minmax_and_window():
     assert list(w.on_support) == [True, True, False] and w.n_off_support == 1
     assert w.matrix[2].sum() == 0 and w.control_weights.sum() == pytest.approx(1.0)
     # without the min/max rule 0.70 is matched to 0.625, but a tiny bandwidth leaves it alone
-    assert psm.matching_weights(t, p, method="kernel", bandwidth=H, support="none").on_support.all()
-    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.05, support="none")
+    assert psm.matching_weights(t, p, method="kernel", bandwidth=H, support="window").on_support.all()
+    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.05, support="window")
     assert list(w.on_support) == [True, False, False]
     # trimming drops treated and controls outside [lo, hi]; min/max then applies to the kept controls
-    w = psm.matching_weights(t, p, method="ipw", trim=(0.3, 0.6), support="none")
+    w = psm.matching_weights(t, p, method="ipw", trim=(0.3, 0.6), support="window")
     assert list(w.on_support) == [True, True, False] and w.control_weights[[0, 3]].sum() == 0
     w = psm.matching_weights(t, p, method="ipw", trim=(0.3, 0.6))
     assert list(w.on_support) == [True, False, False]  # 0.5625 > largest kept control 0.46875
@@ -290,6 +290,55 @@ def test_fit_propensity_table_and_refits_match_statsmodels():
         psm.fit_propensity(t, X.assign(x3=2 * X["x1"]))
     with pytest.raises(ValueError, match="missing"):
         psm.fit_propensity(t, X.assign(x1=np.where(np.arange(len(t)) == 0, np.nan, X["x1"])))
+
+
+def _benefit_data(seed=4, n=1200):
+    """BOT's quasi-separation: two benefit dummies, a third category ('other') without any treated."""
+    rng = np.random.default_rng(seed)
+    cat = rng.choice(["int", "kh", "other"], n, p=[0.45, 0.4, 0.15])
+    x1 = rng.normal(size=n)
+    eta = -1.2 + 0.8 * x1 + 0.6 * (cat == "int")
+    t = ((rng.random(n) < 1 / (1 + np.exp(-eta))) & (cat != "other")).astype(int)
+    X = pd.DataFrame({"x1": x1, "kh": (cat == "kh").astype(float), "int": (cat == "int").astype(float)})
+    return t, X, cat
+
+
+def test_quasi_separation_is_the_limit_of_the_likelihood():
+    """Both benefit dummies kept: the 'other' units are found by the LP, get score 0, and the rest is
+    the maximum-likelihood fit without them (one dummy then collinear with the constant and dropped);
+    statsmodels on all units diverges (huge coefficients) towards the same scores."""
+    t, X, cat = _benefit_data()
+    other = cat == "other"
+    assert (psm.separated_units(sm.add_constant(X, prepend=False).to_numpy(), t) == other).all()
+    for link, model in (("logit", sm.Logit), ("probit", sm.Probit)):
+        ps = psm.fit_propensity(t, X, link=link)
+        assert ps.n_separated == other.sum() and (ps.separated == other).all()
+        assert ps.separation_dropped == ("int",) and ps.converged
+        assert (ps.score[other] == 0).all()
+        ref = model(t[~other], sm.add_constant(X.loc[~other, ["x1", "kh"]], prepend=False)).fit(disp=0)
+        np.testing.assert_allclose(ps.coefficients["coef"], ref.params, rtol=1e-6)
+        np.testing.assert_allclose(ps.coefficients["se"], ref.bse, rtol=1e-5)
+        np.testing.assert_allclose(ps.score[~other], ref.predict(), rtol=1e-6)
+        diverged = psm.fit_propensity(t, X, link=link, separation="ignore")
+        assert not diverged.converged and diverged.coefficients["coef"].abs().max() > 5
+        np.testing.assert_allclose(diverged.score, ps.score, atol=1e-4)
+    # without the separated category nothing is set aside
+    ps = psm.fit_propensity(t[~other], X[~other].drop(columns="int"))
+    assert ps.n_separated == 0 and ps.separation_dropped == ()
+
+
+def test_bootstrap_keeps_separated_units_at_score_zero():
+    t, X, cat = _benefit_data()
+    Y = np.column_stack([X["x1"] + 0.1 * t, (cat == "other").astype(float)])
+    specs = {"r": psm.MatchingSpec("ridge", bandwidth=0.05, support="minmax"),
+             "i": psm.MatchingSpec("ipw", support="minmax")}
+    res = psm.estimate_att(t, X, Y, specs, n_boot=20, seed=5, keep_replicates=True)
+    # the 'other' units never get weight: the matched control mean of their indicator is 0 in the
+    # estimate and in every replication
+    assert (res.frame["control_mean"].to_numpy()[[1, 3]] == 0).all()
+    for name in specs:
+        rep = res.replicates[name]
+        assert np.isfinite(rep).all() and (np.abs(rep[:, 1]) < 1e-12).all()
 
 
 # ----------------------------------------------------------------------------------------------
