@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from analysis.rct import (EffectEstimate, add_missing_indicator, bloom_participation, effects_frame,
-                          itt_effect, take_up_share)
+                          itt_effect, take_up_share, winsorise, winsorised_itt_effect)
 from analysis.synthetic import oto
 
 
@@ -90,6 +90,25 @@ def test_itt_family_level_cluster_is_hc1(families):
     est = itt_effect(families, "exp_employ_out", covariates=["exp_employ_2018"])
     _check(est, _reference(families, "exp_employ_out", ["exp_employ_2018"]))
     assert est.n_clusters == 223 and est.df == 222
+
+
+def test_winsorised_itt_caps_at_the_pooled_quantile(families):
+    """The cap is the pooled 95th percentile (both arms, by hand: linear interpolation between order
+    statistics), every value above it is replaced by it, and the regression is the reference OLS on
+    the capped outcome with the raw lag."""
+    y = np.sort(families["exp_social_out"].to_numpy())
+    h = (len(y) - 1) * 0.95
+    cap = y[int(np.floor(h))] + (h - np.floor(h)) * (y[int(np.floor(h)) + 1] - y[int(np.floor(h))])
+    w = winsorised_itt_effect(families, "exp_social_out", quantile=0.95, covariates=["exp_social_2018"])
+    assert w.cap == pytest.approx(cap, rel=1e-12)
+    assert w.n_capped == int((y > cap).sum()) == 12  # 223 families: h = 222 * 0.95 = 210.9, so 212-223
+    capped = families.assign(exp_social_out=np.minimum(families["exp_social_out"], cap))
+    _check(w.effect, _reference(capped, "exp_social_out", ["exp_social_2018"]))
+    assert w.effect.mean_treated <= families.loc[families["offer"] == 1, "exp_social_out"].mean()
+    x, c = winsorise([1.0, np.nan, 3.0, 2.0], 0.5)
+    assert c == 2.0 and np.isnan(x[1]) and list(x[[0, 2, 3]]) == [1.0, 2.0, 2.0]
+    with pytest.raises(ValueError, match="quantile"):
+        winsorise([1.0, 2.0], 1.0)
 
 
 def test_itt_classical_without_cluster(families):
