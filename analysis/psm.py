@@ -232,14 +232,18 @@ def _design_matrix(covariates: pd.DataFrame, n: int) -> tuple[np.ndarray, list[s
         raise TypeError("covariates must be a pandas DataFrame of numeric columns")
     if len(covariates) != n:
         raise ValueError(f"covariates has {len(covariates)} rows, treated has {n}")
-    X = covariates.apply(pd.to_numeric, errors="raise").astype(float)
-    missing = [str(c) for c in X.columns if X[c].isna().any()]
-    if missing:
-        raise ValueError("covariates have missing values in: " + ", ".join(missing))
-    dropped = [str(c) for c in X.columns if X[c].nunique() <= 1]
-    X = X.drop(columns=dropped)
-    terms = [str(c) for c in X.columns] + ["const"]
-    design = np.column_stack([X.to_numpy(), np.ones(n)])
+    if all(pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d) for d in covariates.dtypes):
+        values = covariates.to_numpy(dtype=float)
+    else:
+        values = covariates.apply(pd.to_numeric, errors="raise").to_numpy(dtype=float)
+    names = [str(c) for c in covariates.columns]
+    nan = np.isnan(values).any(axis=0)
+    if nan.any():
+        raise ValueError("covariates have missing values in: " + ", ".join(np.array(names)[nan]))
+    const = (np.ptp(values, axis=0) == 0) if n else np.ones(len(names), bool)
+    dropped = [c for c, k in zip(names, const) if k]
+    terms = [c for c, k in zip(names, const) if not k] + ["const"]
+    design = np.column_stack([values[:, ~const], np.ones(n)])
     if np.linalg.matrix_rank(design) < design.shape[1]:
         raise ValueError("propensity-score design is rank deficient (collinear covariates): "
                          + ", ".join(terms))
@@ -251,6 +255,8 @@ def _cdf(eta: np.ndarray, link: str) -> np.ndarray:
 
 
 SEPARATION_RULES: tuple[str, ...] = ("drop", "ignore")
+#: Newton steps after which an unconverged propensity fit is checked for separation.
+SEPARATION_CHECK_ITER = 25
 
 
 def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
@@ -282,20 +288,32 @@ def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
         raise ValueError(f"separation must be one of {SEPARATION_RULES}")
     t = _as_treatment(treated)
     design, terms, dropped = _design_matrix(covariates, len(t))
-    res = _ml_fit(t, design, link, maxiter)
     rows, sep, sep_dropped = np.arange(len(t)), np.zeros(len(t), bool), []
-    if separation == "drop" and _looks_separated(res, design, link):
-        sep = separated_units(design, t)
-        if sep.any():
+    if separation == "ignore":
+        res = _ml_fit(t, design, link, maxiter)
+    else:
+        # a fit that has not converged after SEPARATION_CHECK_ITER Newton steps (or has fitted
+        # probabilities at 0 or 1) is checked for separation before more steps are spent on it
+        res = _ml_fit(t, design, link, min(maxiter, SEPARATION_CHECK_ITER))
+        fitted = design
+        while _looks_separated(res, fitted, link):
+            new = _separation_pass(fitted, t[rows])
+            if not new.any():
+                if not res.mle_retvals.get("converged", False):
+                    res = _ml_fit(t[rows], fitted, link, maxiter)
+                break
+            sep[rows[new]] = True
             rows = np.flatnonzero(~sep)
             if np.unique(t[rows]).size < 2:
                 raise ValueError("the covariates predict treatment perfectly for every unit "
                                  "(complete separation): no propensity score can be estimated")
             keep = _independent_columns(design[rows])
             sep_dropped = [terms[j] for j in range(len(terms)) if j not in keep]
-            design = design[np.ix_(rows, keep)]
+            fitted = design[np.ix_(rows, keep)]
+            res = _ml_fit(t[rows], fitted, link, min(maxiter, SEPARATION_CHECK_ITER))
+        if sep.any():
+            design = fitted
             terms = [terms[j] for j in keep]
-            res = _ml_fit(t[rows], design, link, maxiter)
     params = np.asarray(res.params, dtype=float)
     se = np.asarray(res.bse, dtype=float)
     coef = pd.DataFrame({"term": terms, "coef": params, "se": se, "z": params / se,
@@ -334,24 +352,29 @@ def separated_units(design: np.ndarray, treated, *, tol: float = 1e-7) -> np.nda
     units with s_i x_i'b > 0 have fitted probabilities tending to their status. Repeated on the
     remaining units until none is separated (scipy's HiGHS solver).
     """
-    from scipy.optimize import linprog
-
     t = np.asarray(treated, dtype=float)
     X = np.asarray(design, dtype=float)
-    scale = np.abs(X).max(axis=0)
-    X = X / np.where(scale > 0, scale, 1.0)
     sep = np.zeros(len(t), bool)
     while True:
         rest = np.flatnonzero(~sep)
-        A = (2 * t[rest] - 1)[:, None] * X[rest]
-        res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(rest)), bounds=[(-1, 1)] * X.shape[1],
-                      method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"separation check failed: {res.message}")
-        new = A @ res.x > tol
-        if -res.fun <= tol or not new.any():
+        new = _separation_pass(X[rest], t[rest], tol=tol)
+        if not new.any():
             return sep
         sep[rest[new]] = True
+
+
+def _separation_pass(X: np.ndarray, t: np.ndarray, tol: float = 1e-7) -> np.ndarray:
+    """One linear program of :func:`separated_units`: the units separated along its solution."""
+    from scipy.optimize import linprog
+
+    scale = np.abs(X).max(axis=0)
+    A = (2 * t - 1)[:, None] * (X / np.where(scale > 0, scale, 1.0))
+    res = linprog(-A.sum(axis=0), A_ub=-A, b_ub=np.zeros(len(A)), bounds=[(-1, 1)] * X.shape[1], method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"separation check failed: {res.message}")
+    if -res.fun <= tol:
+        return np.zeros(len(A), bool)
+    return A @ res.x > tol
 
 
 def _independent_columns(X: np.ndarray) -> list[int]:
