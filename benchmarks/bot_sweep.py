@@ -25,6 +25,7 @@ figures to a file (``benchmarks/results/bot_sweep.md`` is committed and cited by
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import sys
@@ -234,6 +235,27 @@ def report(table: pd.DataFrame, seeds: list, elapsed: float) -> str:
     return "\n".join(lines)
 
 
+def headline(table: pd.DataFrame, seeds: list) -> dict:
+    """The figures the BOT report cites: draws, cells, the z distribution, and per estimator of the
+    main sample (all) the bias of SU and of ordinary employment Jan-Jul 2019, both models."""
+    t = table[np.isfinite(table["z"])]
+    new = t[~t.index.get_level_values("spec").str.endswith("/uden kh")]
+    zero = new[new["truth"].abs() < 1e-12]
+
+    def rows(outcome):
+        f = t.xs(("main", "alle", outcome), level=("sample", "group", "outcome"))
+        return {spec: {k: float(r[k]) for k in ("truth", "estimate", "bias", "mc_se", "z")}
+                for spec, r in f.iterrows()}
+
+    return {"script": "benchmarks/bot_sweep.py", "draws": len(seeds), "seeds": [int(seeds[0]), int(seeds[-1])],
+            "estimators": list(SPECS), "cells": int(len(new)), "bonferroni_z": bonferroni_z(len(new)),
+            "max_abs_z": float(new["z"].abs().max()), "mean_z2": float(np.mean(new["z"] ** 2)),
+            "share_abs_z_gt_196": float(np.mean(new["z"].abs() > 1.96)),
+            "zero_effect_cells": int(len(zero)), "zero_effect_max_abs_z": float(zero["z"].abs().max()),
+            "zero_effect_max_abs_bias": float(zero["bias"].abs().max()),
+            "su_2019": rows("su_2019"), "ordinary_employment_2019": rows("ordinary_employment_2019")}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=100)
@@ -241,15 +263,25 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, help="also write the figures (markdown) to this file")
     ap.add_argument("--raw", type=Path, help="write every estimate (CSV) to this file")
+    ap.add_argument("--from-raw", type=Path, help="summarise a --raw file of an earlier run instead of running")
+    ap.add_argument("--json", type=Path, help="also write the headline figures (JSON, read by the BOT report)")
     args = ap.parse_args(argv)
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     t0 = time.perf_counter()
-    sims = simulate(seeds, args.workers,
-                    progress=lambda i, n: print(f"  {i}/{n} draws, {time.perf_counter() - t0:.0f} s",
-                                                file=sys.stderr, flush=True))
+    if args.from_raw:
+        sims = pd.read_csv(args.from_raw)
+        seeds = sorted(sims["seed"].unique().tolist())
+    else:
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        sims = simulate(seeds, args.workers,
+                        progress=lambda i, n: print(f"  {i}/{n} draws, {time.perf_counter() - t0:.0f} s",
+                                                    file=sys.stderr, flush=True))
     if args.raw:
         sims.to_csv(args.raw, index=False)
-    text = report(summarise(sims), seeds, time.perf_counter() - t0)
+    table = summarise(sims)
+    if args.json:
+        args.json.write_text(json.dumps(headline(table, seeds), indent=1, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+    text = report(table, seeds, time.perf_counter() - t0)
     print(text)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

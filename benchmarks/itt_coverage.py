@@ -33,6 +33,7 @@ the share of 95 % confidence intervals that cover the truth (with its binomial M
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -185,6 +186,7 @@ def main(argv=None) -> int:
     ap.add_argument("--truth-draws", type=int, default=2000, help="draws behind the winsorised truth")
     ap.add_argument("--unadjusted", action="store_true", help="add the cost ITT without the 2018 covariate")
     ap.add_argument("--out", type=Path, help="also write the figures (markdown) to this file")
+    ap.add_argument("--json", type=Path, help="also write the tables (JSON, read by the OtO report)")
     args = ap.parse_args(argv)
     outcomes = [o for o in args.outcomes.split(",") if o] or None
     t0 = time.perf_counter()
@@ -217,6 +219,13 @@ def main(argv=None) -> int:
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text("\n".join(text) + "\n", encoding="utf-8")
+    if args.json:
+        doc = {"script": "benchmarks/itt_coverage.py", "draws": args.draws,
+               "seeds": [args.first_seed, args.first_seed + args.draws - 1], "winsorise": args.winsorise,
+               "coverage": table.reset_index().to_dict(orient="records"),
+               "adjustment": adjustment(sims).to_dict(orient="records") if args.unadjusted else [],
+               "winsorised_truth": truth or {}}
+        args.json.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0
 
 
