@@ -3,8 +3,9 @@
 For seeds ``first .. first + n - 1`` of ``analysis.synthetic.bot`` every estimator of the report
 (:data:`SPECS`: (1)-(5) with the logit score, (1)-(5) with the probit score, (1)-(4) with the
 rectangular kernel; common support ``"minmax"`` as in the report) is computed, without bootstrap,
-on every estimation sample and group of the report (main sample, full follow-up sample, start
-cohorts I and II, unrestricted population; all, men, women) for every outcome whose true effect
+on every estimation sample of the report (main sample, full follow-up sample, start cohorts I and
+II, unrestricted population; the whole sample, and with ``--groups alle,maend,kvinder`` also men
+and women, re-estimated within the group as the report does) for every outcome whose true effect
 the generator records (``meta["sample_att"]``: the realised mean of Y(1) - Y(0) over the
 participants of that sample, so each draw is compared with its own truth): the Jan-Jul 2019
 shares, the sector outcomes, the weeks 0-52 shares, the cumulative months 0-12 and (all) the
@@ -17,10 +18,11 @@ Per (sample, group, estimator, outcome): bias = mean(estimate - truth) over the 
 Carlo SE (SD / sqrt(seeds)) and z = bias / MC SE. Printed: the zero-effect outcomes, the headline
 outcomes per estimator, the worst cells, and the distribution of z over all cells (under no bias
 about N(0, 1); cells are correlated, e.g. neighbouring weeks). ``--out`` also writes the printed
-figures to a file (``benchmarks/results/bot_sweep.md`` is committed and cited by the report).
+figures to a file, ``--json`` the figures the BOT report cites (``benchmarks/bot_sweep.md`` and
+``.json`` are committed).
 
     nice .venv/bin/python benchmarks/bot_sweep.py --seeds 100 [--first-seed 1001] [--workers 2]
-        [--out benchmarks/results/bot_sweep.md]
+        [--groups alle] [--raw FILE.csv] [--out benchmarks/bot_sweep.md] [--json benchmarks/bot_sweep.json]
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -61,6 +64,9 @@ OUTCOMES_2019 = ["ordinary_employment_2019", "self_support_2019", "su_2019"] + [
 SHARES_0_52 = ["guidance", "education_activation", "placement_private", "placement_public",
                "wage_subsidy_private", "wage_subsidy_public", "igu", "self_support", "ordinary_employment"]
 GROUPS = {"alle": None, "maend": 1, "kvinder": 0}
+#: The committed sweep: the whole samples (the gender subgroups re-estimate everything and triple the
+#: CPU time; ``--groups alle,maend,kvinder`` runs them too).
+DEFAULT_GROUPS = ("alle",)
 
 
 def _rows_with_treated_cells(rows, t, kom):
@@ -76,9 +82,9 @@ def _estimate(t, X, Y, rows, kom, cv, specs) -> pd.DataFrame:
     return res.frame[["spec", "column", "att", "n_treated", "n_treated_on_support"]]
 
 
-def seed_rows(seed: int) -> pd.DataFrame:
+def seed_rows(seed: int, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     """All estimates of one draw with their truths: seed, sample, group, spec, outcome, estimate,
-    truth, n_treated, n_on_support."""
+    truth, n_treated, n_on_support; for the ``groups`` of :data:`GROUPS`."""
     data = bot.generate(seed)
     truth = data.meta["sample_att"]
     T = bot.treatment(data)
@@ -106,7 +112,8 @@ def seed_rows(seed: int) -> pd.DataFrame:
         f = frame.assign(sample=sample, group=group, outcome=[key(c) for c in frame["column"]])
         out.append(f)
 
-    for g, m in GROUPS.items():
+    for g in groups:
+        m = GROUPS[g]
         sel = np.ones(len(T), bool) if m is None else male == m
         add(_estimate(T, X_new, y_main, np.flatnonzero(sel), kom, cv, SPECS), "main", g)
         add(_estimate(T, X_old, y_main, np.flatnonzero(sel), kom, cv, old_specs), "main", g)
@@ -146,19 +153,20 @@ def seed_rows(seed: int) -> pd.DataFrame:
         ["seed", "sample", "group", "spec", "outcome", "estimate", "truth", "n_treated", "n_on_support"]]
 
 
-def simulate(seeds, workers: int = 1, progress=None) -> pd.DataFrame:
+def simulate(seeds, workers: int = 1, progress=None, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     """:func:`seed_rows` for every seed, in ``workers`` forked processes (results do not depend on it)."""
     seeds = list(seeds)
+    one = partial(seed_rows, groups=tuple(groups))
     frames = []
     if workers <= 1:
         for i, s in enumerate(seeds):
-            frames.append(seed_rows(s))
+            frames.append(one(s))
             if progress:
                 progress(i + 1, len(seeds))
     else:
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for i, f in enumerate(pool.map(seed_rows, seeds)):
+            for i, f in enumerate(pool.map(one, seeds)):
                 frames.append(f)
                 if progress:
                     progress(i + 1, len(seeds))
@@ -172,7 +180,11 @@ def summarise(sims: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"seeds": g["err"].count(), "truth": g["truth"].mean(), "estimate": g["estimate"].mean(),
                         "bias": g["err"].mean(), "sd": g["err"].std(ddof=1)})
     out["mc_se"] = out["sd"] / np.sqrt(out["seeds"])
-    out["z"] = out["bias"] / out["mc_se"]
+    # Cells where the estimate equals the truth in every draw up to rounding (e.g. a week before
+    # anybody can differ) have no Monte Carlo error: z is left undefined (NaN) rather than a ratio
+    # of rounding errors; report() counts them.
+    exact = (out["sd"] < 1e-12) & (out["bias"].abs() < 1e-12)
+    out["z"] = (out["bias"] / out["mc_se"]).where(~exact)
     return out
 
 
@@ -203,6 +215,9 @@ def report(table: pd.DataFrame, seeds: list, elapsed: float) -> str:
              "outcome), bias = mean(estimate - true sample effect), MC SE = SD / sqrt(draws), z = bias / MC SE.",
              f"Computed in {elapsed / 60:.0f} min by benchmarks/bot_sweep.py.", ""]
     zc = bonferroni_z(len(new))
+    n_exact = int(table["z"].isna().sum())
+    if n_exact:
+        lines += [f"{n_exact} further cells have estimate = truth in every draw (no Monte Carlo error).", ""]
     z = new["z"].to_numpy()
     lines += ["## All cells", "",
               f"- max |z| = {np.max(np.abs(z)):.2f} (Bonferroni bound for {len(new)} cells at 1 %: {zc:.2f})",
@@ -248,7 +263,8 @@ def headline(table: pd.DataFrame, seeds: list) -> dict:
                 for spec, r in f.iterrows()}
 
     return {"script": "benchmarks/bot_sweep.py", "draws": len(seeds), "seeds": [int(seeds[0]), int(seeds[-1])],
-            "estimators": list(SPECS), "cells": int(len(new)), "bonferroni_z": bonferroni_z(len(new)),
+            "estimators": list(SPECS),
+            "groups": sorted(set(table.index.get_level_values("group"))), "cells": int(len(new)), "bonferroni_z": bonferroni_z(len(new)),
             "max_abs_z": float(new["z"].abs().max()), "mean_z2": float(np.mean(new["z"] ** 2)),
             "share_abs_z_gt_196": float(np.mean(new["z"].abs() > 1.96)),
             "zero_effect_cells": int(len(zero)), "zero_effect_max_abs_z": float(zero["z"].abs().max()),
@@ -261,6 +277,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--first-seed", type=int, default=1001)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--groups", default=",".join(DEFAULT_GROUPS),
+                    help="comma-separated of alle,maend,kvinder (default: alle)")
     ap.add_argument("--out", type=Path, help="also write the figures (markdown) to this file")
     ap.add_argument("--raw", type=Path, help="write every estimate (CSV) to this file")
     ap.add_argument("--from-raw", type=Path, help="summarise a --raw file of an earlier run instead of running")
@@ -272,7 +290,7 @@ def main(argv=None) -> int:
         seeds = sorted(sims["seed"].unique().tolist())
     else:
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-        sims = simulate(seeds, args.workers,
+        sims = simulate(seeds, args.workers, groups=[g for g in args.groups.split(",") if g],
                         progress=lambda i, n: print(f"  {i}/{n} draws, {time.perf_counter() - t0:.0f} s",
                                                     file=sys.stderr, flush=True))
     if args.raw:
