@@ -256,10 +256,25 @@ def result_from_json(doc, outputs: dict, inline: list, seconds: dict) -> StoredR
     return result
 
 
+def changed_since(paths: list[Path], started: float) -> list[Path]:
+    """The files modified at or after ``started`` (a time.time()): the kernel may have read
+    them before the change, so their hashes now do not say what the run saw."""
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        if max(st.st_mtime, st.st_ctime) >= started - 0.05:    # the file-system clock is coarser
+            out.append(p)
+    return out
+
+
 def save_execution(store: Store, key: ExecutionKey, doc, result, opened: list[Path],
                    project_root: Path, exclude: list[Path], tables_dir: Path,
-                   hashes: FileHashes) -> CachedExecution:
-    """Store a fresh execution (its table files as they came from the kernel)."""
+                   hashes: FileHashes, started: float | None = None) -> CachedExecution:
+    """Store a fresh execution (its table files as they came from the kernel). A run during
+    which one of the files it read was changed is used for this build but not stored."""
     from ..outputs.manifest import input_files
 
     root = Path(project_root).resolve()
@@ -269,6 +284,7 @@ def save_execution(store: Store, key: ExecutionKey, doc, result, opened: list[Pa
         sha = hashes.sha256(p)
         if sha is not None:
             deps.append([display_path(p, root), sha])
+    moved = changed_since(dep_paths, started) if started is not None else []
     inputs = [display_path(p, root) for p in input_files(opened, root, exclude)]
     outputs, inline = result_to_json(doc, result)
     files = {f"tables/{f.name}": f for f in sorted(Path(tables_dir).iterdir()) if f.is_file()} \
@@ -280,6 +296,10 @@ def save_execution(store: Store, key: ExecutionKey, doc, result, opened: list[Pa
     result_digest = digest({"outputs": outputs, "inline": inline, "tables": tables})
     full = f"{key.digest}/{digest(deps)[:40]}"
     seconds = {str(n): s for n, s in result.seconds.items()}
+    if moved:
+        store.warnings.append(f"{display_path(moved[0], root)} blev ændret, mens rapporten kørte; "
+                              "kørslen gemmes ikke i cachen (næste bygning kører igen)")
+        return CachedExecution(full, result_digest, deps, inputs, outputs, inline, seconds, tables)
     # the outputs (megabytes for a report with figures) go in a file of the entry, so that
     # reading an entry's key and files (every build, also a no-op) stays cheap
     with tempfile.TemporaryDirectory(prefix="evalreport-cache-") as tmp:
