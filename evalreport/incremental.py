@@ -26,6 +26,7 @@ import glob
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -336,9 +337,10 @@ class StageCache:
                         return result, cached
                 for f in Path(tables_dir).iterdir():
                     f.unlink()
+        started = time.time()
         result, opened = run()
         cached = C.save_execution(self.store, key, doc, result, opened, root, exclude, tables_dir,
-                                  self.hashes)
+                                  self.hashes, started)
         return result, cached
 
     def keys(self, doc, slug: str, params: dict, engine: str, cached: C.CachedExecution) -> Keys:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 import threading
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -126,12 +125,11 @@ class ProcessExecutor:
         self.jobs = max(1, jobs)
 
     def run(self, tasks, sink=None):
-        # forkserver: workers are forked from a fresh server process, never from this one,
-        # whose display thread may hold a lock at the moment of a fork
-        method = "forkserver" if sys.platform.startswith("linux") else "spawn"
-        ctx = multiprocessing.get_context(method)
-        if method == "forkserver":
-            ctx.set_forkserver_preload(["evalreport.build"])
+        # spawn: fresh worker processes, never forked from this one (whose display thread
+        # may hold a lock at the moment of a fork), and children of this process, so their
+        # CPU time and exit are accounted here. The engine's heavy modules are imported in
+        # the workers only when a stage needs them, so starting one costs little.
+        ctx = multiprocessing.get_context("spawn")
         events = ctx.Queue()
 
         def pump():                          # worker events → the caller's sink, in order

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .build import BuildOptions, stage_report
-from .engine.cache import Store, sha256_path
+from .engine.store import Store, sha256_path
 from .errors import EvalReportError
 from .outputs.stamp import forget_git_state
 

@@ -258,6 +258,24 @@ def test_damaged_cache_entries_mean_a_rebuild_not_a_crash(project, capsys):
     build(project)
 
 
+def test_a_file_changed_while_the_kernel_runs_is_not_stored(project, capfd):
+    """The hashes are taken after the run: a data file touched during it may differ from
+    what the kernel read, so that run is used once and not kept."""
+    qmd = project.report_path("demo")
+    read = 'data = pd.read_csv("../../data/toy.csv").set_index("gruppe")'
+    edit(qmd, read, read + '\nimport os; os.utime("../../data/toy.csv")')
+    count = runs(project)
+    try:
+        capfd.readouterr()
+        build(project)
+        assert "data/toy.csv blev ændret, mens rapporten kørte" in capfd.readouterr().err
+        assert runs(project) == count + 1
+        build(project)
+        assert runs(project) == count + 2                     # nothing was kept: it ran again
+    finally:
+        edit(qmd, read + '\nimport os; os.utime("../../data/toy.csv")', read)
+
+
 def test_cache_is_bounded_in_size(project, monkeypatch):
     """Least recently used entries go first; what the build itself used stays."""
     monkeypatch.setenv("EVALREPORT_CACHE_MAX_MB", "0.01")    # 10 kB: less than any build needs

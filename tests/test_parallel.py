@@ -10,7 +10,7 @@ import pytest
 import evalreport.progress as P
 from evalreport.cli import main
 from evalreport.config import load_project
-from evalreport.engine.cache import Store
+from evalreport.engine.store import Store
 
 QUARTO = "project:\n  type: website\n  output-dir: _site\n"
 DOC = """\
