@@ -26,7 +26,6 @@ import glob
 import os
 import shutil
 import tempfile
-import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -337,7 +336,7 @@ class StageCache:
                         return result, cached
                 for f in Path(tables_dir).iterdir():
                     f.unlink()
-        started = time.time()
+        started = C.file_clock(self.store.root)
         result, opened = run()
         cached = C.save_execution(self.store, key, doc, result, opened, root, exclude, tables_dir,
                                   self.hashes, started)

@@ -256,16 +256,26 @@ def result_from_json(doc, outputs: dict, inline: list, seconds: dict) -> StoredR
     return result
 
 
+def file_clock(folder: Path) -> float:
+    """Now, on the clock the file system stamps files with (coarser than time.time(), and
+    behind it by up to a tick): the time stamp of a file made for the purpose."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".clock-") as fh:
+        st = os.fstat(fh.fileno())
+    return max(st.st_mtime, st.st_ctime)
+
+
 def changed_since(paths: list[Path], started: float) -> list[Path]:
-    """The files modified at or after ``started`` (a time.time()): the kernel may have read
-    them before the change, so their hashes now do not say what the run saw."""
+    """The files modified at or after ``started`` (from :func:`file_clock`): the kernel may have
+    read them before the change, so their hashes now do not say what the run saw. Both times come
+    from the same clock, so a file written before the run began does not count."""
     out = []
     for p in paths:
         try:
             st = os.stat(p)
         except OSError:
             continue
-        if max(st.st_mtime, st.st_ctime) >= started - 0.05:    # the file-system clock is coarser
+        if max(st.st_mtime, st.st_ctime) >= started:
             out.append(p)
     return out
 
