@@ -39,7 +39,6 @@ from .outputs.manifest import (
     write_manifest,
 )
 from .outputs.atomic import clean_dead, lock, recover
-from .outputs.disclosure import check_disclosure
 from .outputs.stamp import build_stamp
 from .outputs.versions import (VersionExistsError, content_of, publish_folder, published_changes,
                                validate_version)
@@ -108,6 +107,7 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     from .engine.pandoc import render_body
     from .engine.render import render_page, write_pdf
     from .incremental import StageCache, source_files, toolchain_files
+    from .outputs.disclosure import check_disclosure      # pandas, through analysis.disclosure
 
     if options.to not in ("html", "pdf", "all"):
         raise EvalReportError(f"ukendt format '{options.to}' (brug html, pdf eller all)")
@@ -253,8 +253,6 @@ def build_report(project: Project, slug: str, options: BuildOptions, *, sink=Non
     warning that lists what changes. Builds of the same report are serialised (a
     lock per report), and so is publishing into the output folder (a lock per site).
     """
-    from .outputs.site import write_latest, write_site_index
-
     out = project.output_dir
     progress = Progress(slug, options.quiet, sink)
     with lock(lock_path(out, "site"), f"en udgivelse til {out}", say=progress.say):
@@ -263,6 +261,7 @@ def build_report(project: Project, slug: str, options: BuildOptions, *, sink=Non
     unchanged = _unchanged(project, slug, options, progress, checker)
     if unchanged is not None:
         return unchanged
+    from .outputs.site import write_latest, write_site_index      # jinja2: not for a no-op
     with lock(lock_path(out, f"report-{slug}"), f"en bygning af '{slug}'", say=progress.say):
         staged = stage_report(project, slug, options, sink=sink)
         progress, version, stage = staged.progress, staged.version, staged.folder
