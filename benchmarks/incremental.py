@@ -20,7 +20,10 @@ edit and only the reports that imported the edited module for the analysis
 edit. Both run with one BLAS thread per kernel, as evalreport's kernels do.
 
 Targets (issue 11, this 2-core machine): no-op for the whole site ≤ 0,5 s; a
-prose edit of OtO ≤ 4 s; with five reports, all cold with ``-j 2`` ≤ 60 s.
+prose edit of OtO ≤ 4 s; BOT's execute stage ≤ 15 s (in the cold site, where
+it shares the two cores with the other reports); with five reports, all cold
+with ``-j 2`` ≤ 60 s. The naive pipeline has no cache, so its no-op is its cold
+site again (measured once and shown in both rows).
 Besides the wall time it prints the CPU time (user + system) of each scenario's
 process tree: on a machine shared with other work the wall time grows with their
 load, the CPU time hardly does.
@@ -73,8 +76,8 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def evalreport_build(work: Path, jobs: int, slugs: list[str]) -> tuple[float, float, str]:
-    cmd = [sys.executable, "-m", "evalreport.cli", "build", "-j", str(jobs), *slugs]
+def evalreport_build(work: Path, jobs: int, slugs: list[str], *extra: str) -> tuple[float, float, str]:
+    cmd = [sys.executable, "-m", "evalreport.cli", "build", "-j", str(jobs), *extra, *slugs]
     start, cpu = time.perf_counter(), cpu_seconds()
     proc = subprocess.run(cmd, cwd=work, env=environment(work), capture_output=True, text=True)
     took = time.perf_counter() - start
@@ -128,9 +131,14 @@ def stage_times(stderr: str, stage: str) -> dict[str, float]:
 
 
 def edit_prose(work: Path) -> None:
-    """One word in the first prose paragraph (outside code cells) without inline code."""
+    """One word in the first prose paragraph (outside code cells) without inline code, and
+    the version raised as a user must (a published version is not changed: build.py)."""
     path = work / PROSE_EDIT[0]
     text = path.read_text(encoding="utf-8")
+    text, raised = re.subn(r"^version: *(\d+)\.(\d+)\.(\d+) *$",
+                           lambda m: f"version: {m[1]}.{m[2]}.{int(m[3]) + 1}", text, count=1, flags=re.M)
+    if not raised:
+        raise SystemExit(f"ingen version: i {path}")
     for block in read_qmd(path).blocks:
         if not isinstance(block, Markdown):
             continue
@@ -169,18 +177,33 @@ def main() -> None:
             runs = [naive_build(work, s, naive_out) for s in which]
             return sum(r[0] for r in runs), sum(r[1] for r in runs)
 
+        def measure(name: str, err: str, took: float, cpu: float, theirs, ran: list[str]) -> None:
+            rows.append((name, took, cpu, theirs, ran))
+            stages = "; ".join(f"{stage} " + ", ".join(f"{s} {t:.1f}" for s, t in sorted(times.items()))
+                               for stage in ("execute", "html", "pdf") if (times := stage_times(err, stage)))
+            naive_text = f", naiv {theirs[0]:.1f} s (CPU {theirs[1]:.1f} s)" if theirs else ""
+            print(f"  {name}: {took:.2f} s (CPU {cpu:.2f} s){naive_text}; trin [s]: {stages or '–'}",
+                  flush=True)
+
         took, cpu, err = evalreport_build(work, args.jobs, slugs)
         cold_exec = stage_times(err, "execute")
-        rows.append(("kold site", took, cpu, naive(slugs), executed(err)))
+        naive_cold = naive(slugs)
+        measure("kold site", err, took, cpu, naive_cold, executed(err))
         took, cpu, err = evalreport_build(work, args.jobs, slugs)
-        rows.append(("ingen ændring (no-op)", took, cpu, naive(slugs), executed(err)))
+        # the naive pipeline has no cache: its no-op is its cold site again (measured once, so the
+        # shared machine is spared a second pass of every kernel)
+        measure("ingen ændring (no-op)", err, took, cpu, naive_cold, executed(err))
         edit_prose(work)
         took, cpu, err = evalreport_build(work, args.jobs, slugs)
-        rows.append((f"prosaændring i {PROSE_EDIT[1]}", took, cpu, naive([PROSE_EDIT[1]]), executed(err)))
+        measure(f"prosaændring i {PROSE_EDIT[1]}", err, took, cpu, naive([PROSE_EDIT[1]]), executed(err))
         edit_analysis(work)
         took, cpu, err = evalreport_build(work, args.jobs, slugs)
         again = executed(err)
-        rows.append((f"ændring i {ANALYSIS_EDIT}", took, cpu, naive(again), again))
+        measure(f"ændring i {ANALYSIS_EDIT}", err, took, cpu, naive(again), again)
+        # the editing loop: what `evalreport preview` (HTML only) redoes after a prose edit
+        edit_prose(work)
+        took, cpu, err = evalreport_build(work, args.jobs, [PROSE_EDIT[1]], "--to", "html")
+        measure(f"prosaændring i {PROSE_EDIT[1]}, kun HTML", err, took, cpu, None, executed(err))
         sizes = sum(f.stat().st_size for f in (work / ".evalreport-cache").rglob("*") if f.is_file())
         load_after = os.getloadavg()[0]
 
@@ -192,14 +215,18 @@ def main() -> None:
         print(f"{name:30s} {ours:9.2f} s {wall}   {cpu:8.2f} s {cpus}  {', '.join(ran) or '–'}")
     print("\nkørsel (execute) i den kolde bygning, væg-tid: "
           + ", ".join(f"{s} {t:.1f} s" for s, t in sorted(cold_exec.items())))
-    print(f"cachens størrelse efter de fire bygninger: {sizes / 2 ** 20:.1f} MB; "
+    print(f"cachens størrelse efter bygningerne: {sizes / 2 ** 20:.1f} MB; "
           f"maskinens belastning (1 min) efter kørslen: {load_after:.1f}")
     noop, prose = rows[1][1], rows[2][1]
-    print("\nmål: no-op ≤ 0,5 s: " + ("nået" if noop <= 0.5 else "IKKE nået")
-          + f" ({noop:.2f} s); prosaændring i OtO ≤ 4 s: " + ("nået" if prose <= 4 else "IKKE nået")
-          + f" ({prose:.2f} s)" + (f"; {len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s: "
-                                   + ("nået" if rows[0][1] <= 60 else "IKKE nået")
-                                   + f" ({rows[0][1]:.1f} s)" if len(slugs) >= 5 else ""))
+    goals = [("no-op for hele sitet ≤ 0,5 s", noop, 0.5),
+             ("prosaændring i OtO ≤ 4 s", prose, 4.0),
+             ("(kun HTML, som preview: ≤ 4 s)", rows[4][1], 4.0)]
+    if "bot" in cold_exec:
+        goals.append(("BOT's execute-trin ≤ 15 s", cold_exec["bot"], 15.0))
+    if len(slugs) >= 5:
+        goals.append((f"{len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s", rows[0][1], 60.0))
+    print("\nmål: " + "; ".join(f"{name}: {'nået' if took <= limit else 'IKKE nået'} ({took:.2f} s)"
+                                for name, took, limit in goals))
     print(json.dumps({"load": load_after, "rows": [
         {"scenario": r[0], "evalreport_s": round(r[1], 3), "evalreport_cpu_s": round(r[2], 3),
          "naive_s": round(r[3][0], 3) if r[3] else None, "naive_cpu_s": round(r[3][1], 3) if r[3] else None,
