@@ -218,15 +218,21 @@ def main() -> None:
     print(f"cachens størrelse efter bygningerne: {sizes / 2 ** 20:.1f} MB; "
           f"maskinens belastning (1 min) efter kørslen: {load_after:.1f}")
     noop, prose = rows[1][1], rows[2][1]
-    goals = [("no-op for hele sitet ≤ 0,5 s", noop, 0.5),
-             ("prosaændring i OtO ≤ 4 s", prose, 4.0),
-             ("(kun HTML, som preview: ≤ 4 s)", rows[4][1], 4.0)]
+    # (name, wall time, CPU time or None, limit); on a loaded machine the CPU time says
+    # what the wall time would be on a quiet one (for -j 2: CPU / 2 at best)
+    goals = [("no-op for hele sitet ≤ 0,5 s", noop, rows[1][2], 0.5),
+             ("prosaændring i OtO ≤ 4 s", prose, rows[2][2], 4.0),
+             ("(kun HTML, som preview: ≤ 4 s)", rows[4][1], rows[4][2], 4.0)]
     if "bot" in cold_exec:
-        goals.append(("BOT's execute-trin ≤ 15 s", cold_exec["bot"], 15.0))
+        goals.append(("BOT's execute-trin ≤ 15 s", cold_exec["bot"], None, 15.0))
     if len(slugs) >= 5:
-        goals.append((f"{len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s", rows[0][1], 60.0))
-    print("\nmål: " + "; ".join(f"{name}: {'nået' if took <= limit else 'IKKE nået'} ({took:.2f} s)"
-                                for name, took, limit in goals))
+        goals.append((f"{len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s", rows[0][1],
+                      rows[0][2] / args.jobs, 60.0))
+    print("\nmål:\n" + "\n".join(
+        f"  {name}: {'nået' if took <= limit else 'IKKE nået'} ({took:.2f} s"
+        + (f"; CPU{' / ' + str(args.jobs) if 'kolde' in name else ''} {cpu:.2f} s: "
+           f"{'nået' if cpu <= limit else 'IKKE nået'}" if cpu is not None else "") + ")"
+        for name, took, cpu, limit in goals))
     print(json.dumps({"load": load_after, "rows": [
         {"scenario": r[0], "evalreport_s": round(r[1], 3), "evalreport_cpu_s": round(r[2], 3),
          "naive_s": round(r[3][0], 3) if r[3] else None, "naive_cpu_s": round(r[3][1], 3) if r[3] else None,
