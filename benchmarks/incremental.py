@@ -26,7 +26,37 @@ with ``-j 2`` ≤ 60 s. The naive pipeline has no cache, so its no-op is its col
 site again (measured once and shown in both rows).
 Besides the wall time it prints the CPU time (user + system) of each scenario's
 process tree: on a machine shared with other work the wall time grows with their
-load, the CPU time hardly does.
+load, the CPU time hardly does. The last row is the editing loop: a second prose
+edit built ``--to html`` (what ``evalreport preview`` redoes on save).
+
+Last run (main at 1a12491 + this branch, 2026-11-30, 2 cores shared with other
+engineers: load average 13 throughout, so wall times are about 1,5–3,5 × the CPU
+times; the CPU columns are the comparable figures):
+
+    scenarie                     evalreport     naiv  naiv/evalr.  CPU evalr.  CPU naiv  ratio  kørt igen
+    kold site                      318,5 s    444,2 s     1,4x      221,0 s    210,6 s   1,0x  alle fem
+    ingen ændring (no-op)            0,98 s   444,2 s   454x          0,33 s   210,6 s   632x  –
+    prosaændring i oto              27,4 s     53,9 s     2,0x        8,9 s     16,0 s   1,8x  –
+    ændring i analysis/rct.py       54,1 s     95,1 s     1,8x       19,9 s     25,5 s   1,3x  oto, star
+    prosaændring i oto, kun HTML    11,2 s       –                    2,3 s       –            –
+
+    targets: no-op ≤ 0,5 s: CPU 0,33 s (met on a quiet machine; 0,98 s wall at load 13);
+    OtO prose edit ≤ 4 s: not met (CPU 8,9 s; HTML only 2,3 s); BOT execute ≤ 15 s:
+    not met (256 s wall at load 13; the bootstrap, issue 13's speed-up not yet in
+    main); five reports cold with -j 2 ≤ 60 s: not met (CPU 221 s, so ≥ 110 s on
+    two cores).
+
+Where the time goes: a prose edit of OtO re-executes nothing; it spends about
+1 s CPU on the HTML stage and 5,5 s on the PDF: finish's pagination
+(engine/paginate.py) lays the 17 pages out twice with WeasyPrint (2,0 s each:
+once to find figure gaps and table breaks, once as written) and writing the
+tagged PDF takes 1,5 s; the rest is process start and importing WeasyPrint. The
+cold site's stages are 70 % execution (BOT's, mostly its bootstrap cell, is two
+thirds of that) and 27 % PDF (each report laid out two or more times), by wall time. The analysis edit
+(a comment in analysis/rct.py) re-executes exactly the two reports whose kernel
+imported it; OtO's HTML and PDF came from the cache (same result), the STAR
+note's were made again because its build stamp now says "med ikke-committede
+ændringer" (rct.py is not committed), as it should.
 """
 from __future__ import annotations
 
