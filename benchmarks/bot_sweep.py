@@ -67,6 +67,14 @@ GROUPS = {"alle": None, "maend": 1, "kvinder": 0}
 #: The committed sweep: the whole samples (the gender subgroups re-estimate everything and triple the
 #: CPU time; ``--groups alle,maend,kvinder`` runs them too).
 DEFAULT_GROUPS = ("alle",)
+#: Estimation samples: "main" (Jan-Jul 2019 shares and sectors; both propensity models), "fu" (full
+#: follow-up: weeks 0-52 shares and, for the whole sample, the weekly profiles), "cohorts" (start
+#: cohorts I and II), "unrestricted" (Tabel 5.1) and "months" (cumulative months 0-12, one sample per
+#: follow-up length). The committed sweep runs the first two, which hold every outcome the generator
+#: knows the effect of except the cumulative months (sums of the weekly employment profile); the
+#: other three repeat ordinary employment on other samples and cost twice the CPU time.
+SAMPLES = ("main", "fu", "cohorts", "unrestricted", "months")
+DEFAULT_SAMPLES = ("main", "fu")
 
 
 def _rows_with_treated_cells(rows, t, kom):
@@ -82,9 +90,13 @@ def _estimate(t, X, Y, rows, kom, cv, specs) -> pd.DataFrame:
     return res.frame[["spec", "column", "att", "n_treated", "n_treated_on_support"]]
 
 
-def seed_rows(seed: int, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+def seed_rows(seed: int, groups=DEFAULT_GROUPS, samples=DEFAULT_SAMPLES) -> pd.DataFrame:
     """All estimates of one draw with their truths: seed, sample, group, spec, outcome, estimate,
-    truth, n_treated, n_on_support; for the ``groups`` of :data:`GROUPS`."""
+    truth, n_treated, n_on_support; for the ``groups`` of :data:`GROUPS` and the ``samples`` of
+    :data:`SAMPLES`."""
+    unknown = set(samples) - set(SAMPLES)
+    if unknown:
+        raise ValueError(f"unknown samples: {sorted(unknown)}")
     data = bot.generate(seed)
     truth = data.meta["sample_att"]
     T = bot.treatment(data)
@@ -95,15 +107,16 @@ def seed_rows(seed: int, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     cv = af["ordinary_employment_2019"].to_numpy()
     coh = bot.start_cohort(data)
     ff = coh["full_followup"].to_numpy()
-    kum = bot.cumulative_months(data)
+    kum = bot.cumulative_months(data) if "months" in samples else None
     y_main = af[OUTCOMES_2019]
     y_ff = pd.DataFrame({f"{k}_0_52": bot.share_0_52(data, k) for k in SHARES_0_52})
     weekly = {k: bot.weekly_outcome(data, k) for k in truth["weekly_0_52"]}
     y_week = pd.DataFrame({f"{k}_w{j}": w[:, j] for k, w in weekly.items() for j in range(53)})
-    u = bot.analysis_mask(data, "unrestricted")
-    t_u, kom_u, male_u = bot.treatment(data, u), bot.municipality(data, u), bot.gender(data, u)
-    x_u = bot.covariates(data, "ps", u)
-    y_u = pd.DataFrame({"ordinary_employment_2019": bot.window_2019(data, "ordinary_employment", u)})
+    if "unrestricted" in samples:
+        u = bot.analysis_mask(data, "unrestricted")
+        t_u, kom_u, male_u = bot.treatment(data, u), bot.municipality(data, u), bot.gender(data, u)
+        x_u = bot.covariates(data, "ps", u)
+        y_u = pd.DataFrame({"ordinary_employment_2019": bot.window_2019(data, "ordinary_employment", u)})
     old_specs = {f"{k}/uden kh": SPECS[k] for k in OLD_MODEL_SPECS}
 
     out = []
@@ -115,18 +128,23 @@ def seed_rows(seed: int, groups=DEFAULT_GROUPS) -> pd.DataFrame:
     for g in groups:
         m = GROUPS[g]
         sel = np.ones(len(T), bool) if m is None else male == m
-        add(_estimate(T, X_new, y_main, np.flatnonzero(sel), kom, cv, SPECS), "main", g)
-        add(_estimate(T, X_old, y_main, np.flatnonzero(sel), kom, cv, old_specs), "main", g)
-        ycols = pd.concat([y_ff, y_week], axis=1) if g == "alle" else y_ff
-        add(_estimate(T, X_new, ycols, np.flatnonzero(sel & ff), kom, cv, SPECS), "fu", g)
-        for name in ("cohort_i", "cohort_ii"):
+        if "main" in samples:
+            add(_estimate(T, X_new, y_main, np.flatnonzero(sel), kom, cv, SPECS), "main", g)
+            add(_estimate(T, X_old, y_main, np.flatnonzero(sel), kom, cv, old_specs), "main", g)
+        if "fu" in samples:
+            ycols = pd.concat([y_ff, y_week], axis=1) if g == "alle" else y_ff
+            add(_estimate(T, X_new, ycols, np.flatnonzero(sel & ff), kom, cv, SPECS), "fu", g)
+        for name in ("cohort_i", "cohort_ii") if "cohorts" in samples else ():
             yc = y_main[["ordinary_employment_2019"]].assign(igu_0_52=y_ff["igu_0_52"])
             if name == "cohort_i":
                 yc = yc[["ordinary_employment_2019"]]
             add(_estimate(T, X_new, yc, np.flatnonzero(sel & coh[name].to_numpy()), kom, cv, SPECS), name, g)
-        su = np.ones(len(t_u), bool) if m is None else male_u == m
-        add(_estimate(t_u, x_u, y_u, np.flatnonzero(su), kom_u, y_u.iloc[:, 0].to_numpy(), SPECS),
-            "unrestricted", g)
+        if "unrestricted" in samples:
+            su = np.ones(len(t_u), bool) if m is None else male_u == m
+            add(_estimate(t_u, x_u, y_u, np.flatnonzero(su), kom_u, y_u.iloc[:, 0].to_numpy(), SPECS),
+                "unrestricted", g)
+        if "months" not in samples:
+            continue
         # cumulative months 0-12: each missingness pattern is its own sample (as the report)
         r = _rows_with_treated_cells(np.flatnonzero(sel), T, kom)
         f = psm.effects_over_time(T[r], X_new.iloc[r].reset_index(drop=True), kum[r], SPECS,
@@ -153,10 +171,11 @@ def seed_rows(seed: int, groups=DEFAULT_GROUPS) -> pd.DataFrame:
         ["seed", "sample", "group", "spec", "outcome", "estimate", "truth", "n_treated", "n_on_support"]]
 
 
-def simulate(seeds, workers: int = 1, progress=None, groups=DEFAULT_GROUPS) -> pd.DataFrame:
+def simulate(seeds, workers: int = 1, progress=None, groups=DEFAULT_GROUPS,
+             samples=DEFAULT_SAMPLES) -> pd.DataFrame:
     """:func:`seed_rows` for every seed, in ``workers`` forked processes (results do not depend on it)."""
     seeds = list(seeds)
-    one = partial(seed_rows, groups=tuple(groups))
+    one = partial(seed_rows, groups=tuple(groups), samples=tuple(samples))
     frames = []
     if workers <= 1:
         for i, s in enumerate(seeds):
@@ -264,7 +283,8 @@ def headline(table: pd.DataFrame, seeds: list) -> dict:
 
     return {"script": "benchmarks/bot_sweep.py", "draws": len(seeds), "seeds": [int(seeds[0]), int(seeds[-1])],
             "estimators": list(SPECS),
-            "groups": sorted(set(table.index.get_level_values("group"))), "cells": int(len(new)), "bonferroni_z": bonferroni_z(len(new)),
+            "groups": sorted(set(table.index.get_level_values("group"))),
+            "samples": sorted(set(table.index.get_level_values("sample"))), "cells": int(len(new)), "bonferroni_z": bonferroni_z(len(new)),
             "max_abs_z": float(new["z"].abs().max()), "mean_z2": float(np.mean(new["z"] ** 2)),
             "share_abs_z_gt_196": float(np.mean(new["z"].abs() > 1.96)),
             "zero_effect_cells": int(len(zero)), "zero_effect_max_abs_z": float(zero["z"].abs().max()),
@@ -279,6 +299,8 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--groups", default=",".join(DEFAULT_GROUPS),
                     help="comma-separated of alle,maend,kvinder (default: alle)")
+    ap.add_argument("--samples", default=",".join(DEFAULT_SAMPLES),
+                    help=f"comma-separated of {','.join(SAMPLES)} (default: {','.join(DEFAULT_SAMPLES)})")
     ap.add_argument("--out", type=Path, help="also write the figures (markdown) to this file")
     ap.add_argument("--raw", type=Path, help="write every estimate (CSV) to this file")
     ap.add_argument("--from-raw", type=Path, help="summarise a --raw file of an earlier run instead of running")
@@ -291,6 +313,7 @@ def main(argv=None) -> int:
     else:
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         sims = simulate(seeds, args.workers, groups=[g for g in args.groups.split(",") if g],
+                        samples=[x for x in args.samples.split(",") if x],
                         progress=lambda i, n: print(f"  {i}/{n} draws, {time.perf_counter() - t0:.0f} s",
                                                     file=sys.stderr, flush=True))
     if args.raw:

@@ -28,15 +28,22 @@ error and in MC SEs, the same against ``target``, mean SE against the SD of the 
 the share of 95 % confidence intervals that cover the truth (with its binomial MC SE).
 
     .venv/bin/python benchmarks/itt_coverage.py [--draws 200] [--outcomes a,b] [--first-seed 1]
-        [--winsorise 0.95] [--unadjusted] [--truth-draws 2000] [--out FILE.md]
+        [--winsorise 0.95] [--unadjusted] [--truth-draws 2000] [--workers 2] [--out FILE.md]
+        [--json FILE.json]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np
 import pandas as pd
@@ -50,22 +57,38 @@ COST_OUTCOMES = ("exp_social_out", "exp_employ_out", "exp_total_out")
 TRUTH_FIRST_SEED = 100_001
 
 
+def _map(fn, items, workers: int = 1):
+    """``map(fn, items)`` in order, in ``workers`` forked processes (results do not depend on it)."""
+    items = list(items)
+    if workers <= 1:
+        return [fn(i) for i in items]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(fn, items, chunksize=max(1, len(items) // (8 * workers))))
+
+
+def _potential_outcomes(seed: int, outcomes=COST_OUTCOMES):
+    """One draw: the observed cost of every family, and both potential costs of the offered ones."""
+    zero = {k: 0.0 for k in oto.TRUE_ITT}
+    f1 = oto.family_frame(oto.generate(seed))
+    f0 = oto.family_frame(oto.generate(seed, effects=zero))
+    off = f1["offer"].to_numpy() == 1
+    return ({k: f1[k].to_numpy() for k in outcomes},
+            {k: (f1[k].to_numpy()[off], f0[k].to_numpy()[off]) for k in outcomes})
+
+
 def winsorised_truth(quantile: float, draws: int = 2000, first_seed: int = TRUTH_FIRST_SEED,
-                     outcomes=COST_OUTCOMES) -> dict:
+                     outcomes=COST_OUTCOMES, workers: int = 1) -> dict:
     """Per cost outcome: the population cap (``quantile`` of the pooled observed outcome of all
     families) and the effect of the offer on the capped outcome, mean over offered families of
     min(Y1, cap) - min(Y0, cap), from both potential outcomes of ``draws`` draws; with the Monte
     Carlo SE of that mean (draws as independent clusters)."""
-    zero = {k: 0.0 for k in oto.TRUE_ITT}
     pooled = {k: [] for k in outcomes}
     pairs = {k: [] for k in outcomes}
-    for seed in range(first_seed, first_seed + draws):
-        f1 = oto.family_frame(oto.generate(seed))
-        f0 = oto.family_frame(oto.generate(seed, effects=zero))
-        off = f1["offer"].to_numpy() == 1
+    for seed_pooled, seed_pairs in _map(partial(_potential_outcomes, outcomes=tuple(outcomes)),
+                                        range(first_seed, first_seed + draws), workers):
         for k in outcomes:
-            pooled[k].append(f1[k].to_numpy())
-            pairs[k].append((f1[k].to_numpy()[off], f0[k].to_numpy()[off]))
+            pooled[k].append(seed_pooled[k])
+            pairs[k].append(seed_pairs[k])
     out = {}
     for k in outcomes:
         cap = float(np.quantile(np.concatenate(pooled[k]), quantile))
@@ -78,7 +101,8 @@ def winsorised_truth(quantile: float, draws: int = 2000, first_seed: int = TRUTH
 
 
 def simulate(draws: int = 200, outcomes=None, first_seed: int = 1, alpha: float = 0.05,
-             winsorise: float | None = None, truth: dict | None = None, unadjusted: bool = False) -> pd.DataFrame:
+             winsorise: float | None = None, truth: dict | None = None, unadjusted: bool = False,
+             workers: int = 1) -> pd.DataFrame:
     """One row per (seed, outcome, estimand): estimate, se, ci_low, ci_high, truth, target, covered.
     ``estimand`` is 'itt', 'participation' (Bloom: ITT / take-up share, se likewise) and, for the
     cost outcomes, 'itt_winsorised' (with ``winsorise`` and its ``truth`` from
@@ -87,6 +111,13 @@ def simulate(draws: int = 200, outcomes=None, first_seed: int = 1, alpha: float 
     need_family = any(oto.ITT_SPECS[o]["unit"] == "family" for o in outcomes)
     if winsorise is not None and truth is None:
         raise ValueError("winsorise needs the truth from winsorised_truth()")
+    one = partial(_draw_rows, outcomes=outcomes, need_family=need_family, alpha=alpha, winsorise=winsorise,
+                  truth=truth, unadjusted=unadjusted)
+    return pd.DataFrame([r for rows in _map(one, range(first_seed, first_seed + draws), workers) for r in rows])
+
+
+def _draw_rows(seed, outcomes, need_family, alpha, winsorise, truth, unadjusted) -> list[dict]:
+    """The rows of :func:`simulate` for one draw."""
     rows = []
 
     def add(seed, outcome, estimand, est, se, lo, hi, truth_, target):
@@ -94,29 +125,28 @@ def simulate(draws: int = 200, outcomes=None, first_seed: int = 1, alpha: float 
                      "ci_low": lo, "ci_high": hi, "truth": truth_, "target": target,
                      "covered": bool(lo <= truth_ <= hi)})
 
-    for seed in range(first_seed, first_seed + draws):
-        data = oto.generate(seed)
-        fam = oto.family_frame(data) if need_family else None
-        a = take_up_share(data.families)
-        for outcome in outcomes:
-            frame, kw = oto.itt_inputs(data, outcome, fam)
-            e = itt_effect(frame, outcome, alpha=alpha, **kw)
-            p = bloom_participation(e, a)
-            add(seed, outcome, "itt", e.estimate, e.se, e.ci_low, e.ci_high, oto.TRUE_ITT[outcome],
-                oto.TRUE_ITT[outcome])
-            add(seed, outcome, "participation", p.estimate, e.se / a, p.ci_low, p.ci_high,
-                oto.TRUE_PARTICIPATION[outcome], oto.BLOOM_TARGET[outcome])
-            if outcome not in COST_OUTCOMES:
-                continue
-            if winsorise is not None:
-                w = winsorised_itt_effect(frame, outcome, quantile=winsorise, alpha=alpha, **kw).effect
-                tw = truth[outcome]["effect"]
-                add(seed, outcome, "itt_winsorised", w.estimate, w.se, w.ci_low, w.ci_high, tw, tw)
-            if unadjusted:
-                u = itt_effect(frame, outcome, alpha=alpha, **{**kw, "covariates": []})
-                add(seed, outcome, "itt_unadjusted", u.estimate, u.se, u.ci_low, u.ci_high,
-                    oto.TRUE_ITT[outcome], oto.TRUE_ITT[outcome])
-    return pd.DataFrame(rows)
+    data = oto.generate(seed)
+    fam = oto.family_frame(data) if need_family else None
+    a = take_up_share(data.families)
+    for outcome in outcomes:
+        frame, kw = oto.itt_inputs(data, outcome, fam)
+        e = itt_effect(frame, outcome, alpha=alpha, **kw)
+        p = bloom_participation(e, a)
+        add(seed, outcome, "itt", e.estimate, e.se, e.ci_low, e.ci_high, oto.TRUE_ITT[outcome],
+            oto.TRUE_ITT[outcome])
+        add(seed, outcome, "participation", p.estimate, e.se / a, p.ci_low, p.ci_high,
+            oto.TRUE_PARTICIPATION[outcome], oto.BLOOM_TARGET[outcome])
+        if outcome not in COST_OUTCOMES:
+            continue
+        if winsorise is not None:
+            w = winsorised_itt_effect(frame, outcome, quantile=winsorise, alpha=alpha, **kw).effect
+            tw = truth[outcome]["effect"]
+            add(seed, outcome, "itt_winsorised", w.estimate, w.se, w.ci_low, w.ci_high, tw, tw)
+        if unadjusted:
+            u = itt_effect(frame, outcome, alpha=alpha, **{**kw, "covariates": []})
+            add(seed, outcome, "itt_unadjusted", u.estimate, u.se, u.ci_low, u.ci_high,
+                oto.TRUE_ITT[outcome], oto.TRUE_ITT[outcome])
+    return rows
 
 
 def summarise(sims: pd.DataFrame) -> pd.DataFrame:
@@ -185,6 +215,7 @@ def main(argv=None) -> int:
     ap.add_argument("--winsorise", type=float, default=None, help="add the winsorised cost ITT at this quantile")
     ap.add_argument("--truth-draws", type=int, default=2000, help="draws behind the winsorised truth")
     ap.add_argument("--unadjusted", action="store_true", help="add the cost ITT without the 2018 covariate")
+    ap.add_argument("--workers", type=int, default=1, help="forked processes (same numbers for any number)")
     ap.add_argument("--out", type=Path, help="also write the figures (markdown) to this file")
     ap.add_argument("--json", type=Path, help="also write the tables (JSON, read by the OtO report)")
     args = ap.parse_args(argv)
@@ -193,7 +224,7 @@ def main(argv=None) -> int:
     text = [f"# OtO Monte Carlo: {args.draws} draws (seeds {args.first_seed}-{args.first_seed + args.draws - 1})", ""]
     truth = None
     if args.winsorise is not None:
-        truth = winsorised_truth(args.winsorise, args.truth_draws)
+        truth = winsorised_truth(args.winsorise, args.truth_draws, workers=args.workers)
         text += [f"Winsorised truth from {args.truth_draws} other draws (seeds {TRUTH_FIRST_SEED}-"
                  f"{TRUTH_FIRST_SEED + args.truth_draws - 1}), both potential outcomes, cap = population "
                  f"{args.winsorise:g}-quantile of the pooled outcome:", "",
@@ -202,7 +233,7 @@ def main(argv=None) -> int:
         text += [f"| {k} | {v['cap']:.0f} | {v['effect']:.0f} | {v['mc_se']:.0f} | {v['raw_effect']:.0f} |"
                  for k, v in truth.items()] + [""]
     sims = simulate(args.draws, outcomes, args.first_seed, winsorise=args.winsorise, truth=truth,
-                    unadjusted=args.unadjusted)
+                    unadjusted=args.unadjusted, workers=args.workers)
     table = summarise(sims)
     text += ["## Coverage of the 95 % intervals", "", coverage_markdown(table), ""]
     if args.unadjusted:

@@ -1,7 +1,9 @@
 """Seed sweep of the BOT estimators (slow; run with -m slow, ~12 CPU-minutes): every estimator of
-the report, on every estimation sample (whole samples; ``bot_sweep.py --groups`` adds men and
-women), for every outcome whose true effect the synthetic generator records – the zero-effect ones
-included – is unbiased within Monte Carlo error over 100 draws.
+the report, on the main and the full follow-up sample (the whole samples; ``bot_sweep.py
+--samples/--groups`` add the cohorts, the unrestricted population, the cumulative months and men
+and women), for every outcome whose true effect the synthetic generator records – the zero-effect
+ones included; the cumulative months are sums of the weekly employment profile, which is in – is
+unbiased within Monte Carlo error over 100 draws.
 
 The figures are printed by ``benchmarks/bot_sweep.py`` (committed output:
 ``benchmarks/bot_sweep.md`` and ``.json``). The criterion for "within Monte Carlo error" over

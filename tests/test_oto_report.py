@@ -7,6 +7,7 @@ another seed (so no number in the table can be stale).
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -223,3 +224,68 @@ def test_balance_table_hides_groups_under_three_in_print_and_raw(default_build):
     for g in hidden:
         cols = [i for i, name in enumerate(raw_head) if name.split(".")[0] == key_of[g]]
         assert cols and all(grade_raw[i] == "" for i in cols), (g, grade_raw)
+
+
+def _paragraphs(html_path: Path) -> list[str]:
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    return [re.sub(r"\s+", " ", p.get_text("", strip=False)).strip() for p in soup.find_all("p")]
+
+
+def test_expenditure_coverage_is_read_from_the_committed_monte_carlo(default_build):
+    """Issue 13: the methods text and the discussion state the under-coverage of the expenditure
+    intervals with the figures of the committed Monte Carlo (benchmarks/itt_coverage.json, >= 1.000
+    draws), and the build lists that file among its inputs (so a new run rebuilds the report)."""
+    mc = json.loads((ROOT / "benchmarks" / "itt_coverage.json").read_text(encoding="utf-8"))
+    assert mc["script"] == "benchmarks/itt_coverage.py" and mc["draws"] >= 1000
+    cov = {(r["outcome"], r["estimand"]): r for r in mc["coverage"]}
+    assert {r["draws"] for r in mc["coverage"]} == {mc["draws"]}
+    social, total = cov[("exp_social_out", "itt")], cov[("exp_total_out", "itt")]
+    text = " ".join(_paragraphs(default_build.html))
+    pct = lambda x: F.fmt_pct(x, from_share=True)  # noqa: E731
+    assert f"analyse på {F.fmt_num(mc['draws'])} nye syntetiske datasæt" in text
+    assert (f"dækker den sande effekt i {pct(social['coverage'])} af datasættene for udgifterne på det "
+            f"sociale område og i {pct(total['coverage'])} for de samlede udgifter") in text
+    se_sd = [r["mean_se"] / r["sd_estimate"] for r in (social, total)]
+    assert (f"{F.fmt_pct(se_sd[0], from_share=True, unit='')} og {pct(se_sd[1])} af estimaternes faktiske "
+            "spredning") in text
+    assert "pct.." not in text
+    others = [r["coverage"] for (k, e), r in cov.items() if e == "itt" and k not in
+              ("exp_social_out", "exp_total_out")]
+    assert len(others) == 12
+    assert (f"For de øvrige tolv udfald ligger dækningen mellem "
+            f"{F.fmt_pct(min(others), from_share=True, unit='')} og {pct(max(others))}") in text
+    if max(social["coverage"], total["coverage"]) < 0.925:
+        assert "er altså for smalle" in text
+        assert (f"dækker 95 pct.-intervallet for de samlede udgifter kun den sande effekt i "
+                f"{pct(total['coverage'])} af tilfældene") in text          # the discussion
+    wins = [cov[(k, "itt_winsorised")]["coverage"] for k in ("exp_social_out", "exp_total_out")]
+    assert (f"på de winsoriserede udgifter i {pct(wins[0])} af datasættene for begge" in text
+            if pct(wins[0]) == pct(wins[1]) else
+            f"på de winsoriserede udgifter i {F.fmt_pct(wins[0], from_share=True, unit='')} og "
+            f"{pct(wins[1])} af datasættene" in text)
+    manifest = json.loads((default_build.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert "benchmarks/itt_coverage.json" in {i["path"] for i in manifest["inputs"]}
+
+
+def test_winsorised_cost_effects_in_the_results(default_build):
+    """The robustness result: the ITT on costs capped at their pooled 95th percentile
+    (rct.winsorised_itt_effect, checked against a hand-built OLS in tests/test_rct.py), computed
+    here from the committed data and found in the results sentence with its cap and p-value."""
+    from evalreport.author import approx_kr, direction, kr_step, p_text
+
+    data = oto.load(ROOT / "data" / "synthetic" / "oto")
+    fam = oto.family_frame(data)
+    w = {}
+    for k in ("exp_social_out", "exp_total_out"):
+        frame, kw = oto.itt_inputs(data, k, fam)
+        w[k] = rct.winsorised_itt_effect(frame, k, quantile=0.95, **kw)
+        y = frame[k].dropna().to_numpy()
+        assert w[k].cap == pytest.approx(np.quantile(y, 0.95), rel=1e-12)
+    s, t = w["exp_social_out"], w["exp_total_out"]
+    text = " ".join(_paragraphs(default_build.html))
+    word = lambda x: direction(x, "højere", "lavere", "lige så høje", step=kr_step(x))  # noqa: E731
+    assert (f"ned til percentilens værdi ({approx_kr(s.cap)} på det sociale område og {approx_kr(t.cap)} "
+            f"i alt), er udgifterne på det sociale område {approx_kr(s.effect.estimate)} "
+            f"{word(s.effect.estimate)} pr. tilbudsfamilie ({p_text(s.effect, 0.05, floor=0.01)}) og de "
+            f"samlede udgifter {approx_kr(t.effect.estimate)} {word(t.effect.estimate)} "
+            f"({p_text(t.effect, 0.05, floor=0.01)})") in text
