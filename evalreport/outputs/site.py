@@ -128,7 +128,10 @@ def _version_href(slug: str, side) -> str | None:
     if not getattr(side, "site_version", False):
         return None
     name = (side.manifest or {}).get("html") or (side.manifest or {}).get("pdf")
-    return f"../{quote(side.folder.name)}/{quote(name)}" if name else None
+    # a variant lives one folder deeper: reports/<slug>/<version>/<variant>/
+    folder = f"{side.folder.parent.name}/{side.folder.name}" if (side.manifest or {}).get("variant") \
+        else side.folder.name
+    return f"../{quote(folder)}/{quote(name)}" if name else None
 
 
 def write_diff_page(project, site_dir: Path, slug: str, result, stem: str) -> Path:
@@ -222,6 +225,16 @@ def _evaluation(version_dir: Path, manifest: dict) -> str:
     return _html.unescape(m.group(1)) if m and m.group(1) else (manifest.get("subtitle") or "")
 
 
+def _variants_of(version_dir: Path, base: str) -> list[dict]:
+    """The published variants of a version (evalreport.matrix) with their links from the index."""
+    from .variants import list_variants
+
+    return [{"name": m["folder"], "label": m.get("variant_label") or m["folder"], "title": m.get("title"),
+             "html": f"{base}{quote(m['folder'])}/{quote(m['html'])}" if m.get("html") else None,
+             "pdf": f"{base}{quote(m['folder'])}/{quote(m['pdf'])}" if m.get("pdf") else None,
+             "pdf_pages": m.get("pdf_pages")} for m in list_variants(version_dir)]
+
+
 def write_site(project, site_dir: Path | None = None) -> Path:
     """Write ``latest/``, the version diffs and ``index.html`` of a site folder.
 
@@ -251,6 +264,7 @@ def write_site(project, site_dir: Path | None = None) -> Path:
                 "tables_list": _tables_of(report_dir / v["folder"]),
                 "diff_href": diffs.get(v["folder"]),
                 "previous": versions[i + 1]["version"] if i + 1 < len(versions) else None,
+                "variants": _variants_of(report_dir / v["folder"], base),
             })
         reports.append({"slug": slug, "title": versions[0]["title"],
                         "subtitle": versions[0].get("subtitle", ""), "versions": rows,
