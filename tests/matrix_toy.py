@@ -12,13 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalreport.config import load_project
-
-QUARTO = """\
-project:
-  type: website
-  output-dir: _site
-"""
+from toyreport import toy_project
 
 DATA = "kommune,persons,effekt\nAarhus,120,1.5\nOdense,40,0.8\nLæsø,2,3.1\n"
 
@@ -76,13 +70,8 @@ protect(t, persons=n)
 
 
 def make_matrix_project(root: Path):
-    root = Path(root)
-    (root / "_quarto.yml").write_text(QUARTO, encoding="utf-8")
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "data" / "personer.csv").write_text(DATA, encoding="utf-8")
-    (root / "reports" / "demo").mkdir(parents=True, exist_ok=True)
-    (root / "reports" / "demo" / "index.qmd").write_text(DOC, encoding="utf-8")
-    return load_project(root)
+    """The project in ``root`` (tests/toyreport.py's layout: report ``demo``, site in ``_site``)."""
+    return toy_project(Path(root), DOC, files={"data/personer.csv": DATA})
 
 
 def tree(folder: Path) -> dict[str, bytes]:
