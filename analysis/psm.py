@@ -1667,7 +1667,8 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int | None = None) -> dict:
+def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int | None = None,
+                     mapper: Callable | None = None) -> dict:
     """Run several independent estimations (samples, subgroups) in parallel.
 
     Every :class:`SampleTask` is one complete estimation – score, bandwidth,
@@ -1683,6 +1684,12 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     run one after the other in the calling process. The results do not depend
     on ``workers`` or on the order of the tasks. Errors in a task are raised here.
     Warnings filters are inherited from the caller.
+
+    ``mapper``: instead of the pool, a ``map(function, tasks)`` that returns the
+    results in order, e.g. one over the workers of a Dask cluster
+    (``evalreport.author.cluster_map()`` in a report); ``workers`` is then not used.
+    The function is a ``functools.partial`` of a module-level function, so it and
+    the tasks can be pickled to other machines. Same results.
 
     Returns key -> result, in the order of ``tasks`` (keys must be unique):
 
@@ -1714,7 +1721,10 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     order = sorted(range(len(tasks)), key=lambda i: -costs[i])  # stable: ties keep the caller's order
     ctx = _fork_context()
     results = {}
-    if workers == 1 or len(tasks) <= 1 or ctx is None:
+    if mapper is not None:
+        done = mapper(functools.partial(_run_task, n_boot=n_boot), [tasks[i] for i in order])
+        results = dict(zip(order, done))
+    elif workers == 1 or len(tasks) <= 1 or ctx is None:
         for i in order:
             results[i] = _run_task(tasks[i], n_boot)
     else:

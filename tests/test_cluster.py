@@ -7,6 +7,7 @@ import os
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -112,6 +113,34 @@ def test_cluster_map_keeps_the_order_and_sends_the_fixed_data_once(cluster):
         mapper.client().close()
     expected = list(map(functools.partial(np.dot, big), items))
     assert len(got) == 7 and all(np.array_equal(a, b) for a, b in zip(got, expected))
+
+
+def test_psm_samples_on_the_cluster_equal_the_local_pool(cluster):
+    from analysis import psm
+
+    rng = np.random.default_rng(5)
+    n = 400
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    t = (X["a"] + rng.logistic(size=n) > 1.2).astype(int).to_numpy()
+    Y = np.column_stack([rng.normal(size=n) + 0.3 * t, rng.random(n)])
+    spec = {"r": psm.MatchingSpec("ridge", bandwidth=0.1)}
+    tasks = [psm.SampleTask(key, rows, t, X, Y, spec, seed=np.random.SeedSequence([7, i]))
+             for i, (key, rows) in enumerate({"alle": np.arange(n), "halv": np.arange(0, n, 2)}.items())]
+    here = psm.estimate_samples(tasks, n_boot=15, workers=1)
+    mapper, sent = ClusterMap(cluster.scheduler_address), []
+
+    def recording(function, items):
+        sent.append([task.key for task in items])
+        return mapper(function, items)
+
+    try:
+        there = psm.estimate_samples(tasks, n_boot=15, mapper=recording)
+    finally:
+        mapper.client().close()
+    assert sent == [["alle", "halv"]] and list(there) == ["alle", "halv"]     # heaviest first, one map
+    for key in here:
+        pd.testing.assert_frame_equal(there[key].frame, here[key].frame, check_exact=True)
+        assert np.array_equal(there[key].index, tasks[[t.key for t in tasks].index(key)].rows)
 
 
 def test_a_worker_with_another_installation_stops_the_build_before_anything_runs(cluster, tmp_path,

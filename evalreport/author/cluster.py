@@ -1,13 +1,14 @@
 """Heavy analysis steps on the build's Dask cluster: ``cluster_map()``.
 
 A report passes ``mapper=cluster_map()`` to an analysis function that maps a
-pure function over independent blocks of work (the bootstrap replications of
-:func:`analysis.psm.estimate_samples`)::
+pure function over independent pieces of work (the samples of
+:func:`analysis.psm.estimate_samples`, each with its bootstrap replications)::
 
     R = psm.estimate_samples(OPGAVER, n_boot=n_boot, mapper=cluster_map())
 
-Without a cluster (the ordinary build) ``cluster_map()`` is the builtin
-``map`` and the analysis runs as before. When ``evalreport build --scheduler``
+Without a cluster (the ordinary build) ``cluster_map()`` is None, which the
+analysis functions read as "your own default" (``estimate_samples``: its pool of
+local processes), and the analysis runs as before. When ``evalreport build --scheduler``
 builds a single report, the command puts the scheduler's address in the
 kernel's environment (``EVALREPORT_SCHEDULER``, see :mod:`evalreport.cluster`)
 and ``cluster_map()`` runs the blocks on the cluster's workers. The results are
@@ -26,9 +27,10 @@ SCHEDULER_ENV = "EVALREPORT_SCHEDULER"
 
 
 def cluster_map():
-    """``map`` over the build's Dask cluster, or the builtin ``map`` without one."""
+    """A ``map`` over the build's Dask cluster, or None without one (the analysis function's
+    own default)."""
     address = os.environ.get(SCHEDULER_ENV)
-    return ClusterMap(address) if address else map
+    return ClusterMap(address) if address else None
 
 
 class ClusterMap:
@@ -50,13 +52,15 @@ class ClusterMap:
         func, args, kwargs = function, (), {}
         if isinstance(function, functools.partial):
             func, args, kwargs = function.func, function.args, dict(function.keywords)
-        # the partial's fixed arguments travel once (scatter), the items one each
+        # the partial's fixed arguments travel once, the items one each; both straight to the
+        # workers (scatter) rather than inside the task graph through the scheduler
         fixed = client.scatter(list(args), hash=False) if args else []
-        futures = client.map(_call, *iterables, fn_=func, fixed_=fixed, keywords_=kwargs, pure=False)
+        items = [client.scatter(list(column), hash=False) for column in iterables]
+        futures = client.map(_call, *items, fn_=func, fixed_=fixed, keywords_=kwargs, pure=False)
         try:
             return client.gather(futures)
         finally:
-            client.cancel(futures + list(fixed))
+            client.cancel(futures + list(fixed) + [f for column in items for f in column])
 
     def __repr__(self) -> str:
         return f"ClusterMap({self.address!r})"
