@@ -10,6 +10,7 @@ from evalreport.cli import main
 from evalreport.config import load_project
 from evalreport.errors import EvalReportError
 from evalreport.matrix import read_matrix, slug_of
+from evalreport.outputs.site import write_site
 from matrix_toy import make_matrix_project, tree
 
 
@@ -168,3 +169,15 @@ def test_diff_between_variants_and_between_versions_of_a_variant(built, tmp_path
     assert (result["old"]["label"], result["new"]["label"]) == ("1.0.0/odense", "1.0.1/odense")
     assert main(["diff", "demo", "1.0.0", "latest", "--variant", "laesoe", "--site", str(site)]) == 2
     assert "Varianten 'laesoe' af 'demo' findes ikke" in capsys.readouterr().err
+    # the site: a page per variant between consecutive versions, linked from the variant's line
+    display = copy / "odense" / "tables" / "tbl-main.display.csv"
+    display.write_text(display.read_text(encoding="utf-8").replace('"0,80"', '"0,95"'), encoding="utf-8")
+    write_site(project, site)
+    index = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = {a["href"] for a in index.select(".variants a") if a.get_text(strip=True) == "Ændringer fra 1.0.0"}
+    assert hrefs == {"reports/demo/diff/1.0.0_1.0.1_aarhus.html", "reports/demo/diff/1.0.0_1.0.1_odense.html"}
+    page = BeautifulSoup((site / "reports/demo/diff/1.0.0_1.0.1_odense.html").read_text(encoding="utf-8"),
+                         "html.parser").get_text(" ", strip=True)
+    assert "0,80" in page and "0,95" in page
+    page = (site / "reports/demo/diff/1.0.0_1.0.1_aarhus.html").read_text(encoding="utf-8")
+    assert "0,95" not in page
