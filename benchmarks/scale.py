@@ -218,27 +218,37 @@ def _project(folder: Path, n_boot: int) -> Path:
 
 
 def _build(folder: Path, extra: list[str]) -> dict:
+    import psutil
+
     evalreport = Path(sys.executable).parent / "evalreport"
-    before = _peak_mb(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([str(evalreport), "build", "kommune", "--matrix", "--to", "html", "--no-cache", *extra],
-                          cwd=folder, capture_output=True, text=True,
-                          env={**os.environ, "OPENBLAS_NUM_THREADS": "1",
-                               # the stamp's time (outside git: the newest input, i.e. the copy's mtime)
-                               "SOURCE_DATE_EPOCH": "1764460800"})
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as err:
+        proc = subprocess.Popen([str(evalreport), "build", "kommune", "--matrix", "--to", "html", "--no-cache",
+                                 *extra], cwd=folder, stdout=subprocess.DEVNULL, stderr=err, text=True,
+                                env={**os.environ, "OPENBLAS_NUM_THREADS": "1",
+                                     # the stamp's time (outside git: the newest input, i.e. the copy's mtime)
+                                     "SOURCE_DATE_EPOCH": "1764460800"})
+        peak, root = 0, psutil.Process(proc.pid)
+        while proc.poll() is None:         # the build's processes (command, pool, kernels) sampled
+            try:
+                tree_rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+                peak = max(peak, tree_rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.5)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
-        raise SystemExit(f"evalreport build fejlede:\n{proc.stderr[-3000:]}")
+        raise SystemExit(f"evalreport build fejlede:\n{stderr[-3000:]}")
     stages: dict[str, float] = {}
     variants = set()
-    for line in proc.stderr.splitlines():
+    for line in stderr.splitlines():
         m = _STAGE.match(line.strip())
         if m and not m["stage"].startswith("celle"):
             stages[m["stage"]] = stages.get(m["stage"], 0.0) + float(m["s"])
             variants.add(m["who"])
-    peak = _peak_mb(resource.RUSAGE_CHILDREN)
-    return {"wall": wall, "stages": stages, "builds": len(variants),
-            "peak_mb": peak if peak > before else None, "stderr": proc.stderr}
+    return {"wall": wall, "stages": stages, "builds": len(variants), "peak_mb": peak / 2 ** 20}
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -266,7 +276,7 @@ def matrix_part(n_boot: int, executors) -> None:
                     cluster.close()
             sites[ex] = tree(folder / "_site" / "reports")
             stages = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(r["stages"].items(), key=lambda kv: -kv[1]))
-            mem = f"; største proces {r['peak_mb']:.0f} MB" if r["peak_mb"] else ""
+            mem = f"; kommandoens processer højst {r['peak_mb']:.0f} MB i alt"
             mem += f"; største arbejder {worker_peak:.0f} MB" if worker_peak else ""
             print(f"  {ex:<8} {r['builds']} bygninger på {r['wall']:.0f} s ({r['wall'] / max(r['builds'], 1):.1f} s "
                   f"pr. variant); summeret over varianterne: {stages}{mem}", flush=True)
