@@ -1186,7 +1186,8 @@ def _normalise_specs(specs) -> dict:
 
 def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=None, cv_outcome=None,
                  n_boot: int = 200, seed: int | np.random.SeedSequence | None = 20200101,
-                 stratify: bool = True, keep_replicates: bool = False, alpha: float = 0.05) -> PSMResult:
+                 stratify: bool = True, keep_replicates: bool = False, alpha: float = 0.05,
+                 mapper: Callable | None = None) -> PSMResult:
     """ATT with bootstrap standard errors for several specifications at once.
 
     ``specs``: a :class:`MatchingSpec`, a sequence, or a mapping name -> spec
@@ -1197,6 +1198,9 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     :func:`effects_over_time` for columns observed on different samples).
 
     Bootstrap: module docstring. ``n_boot=0`` gives point estimates only (SE NaN).
+    ``mapper``: the map over the bootstrap blocks (:func:`bootstrap_replicates`; default the
+    builtin ``map``), e.g. ``evalreport.author.cluster_map()`` to spread one large estimation
+    over a Dask cluster's workers. Same numbers.
     """
     specs = _normalise_specs(specs)
     t = _as_treatment(treated)
@@ -1241,7 +1245,7 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
                      scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()})
     draws = draw_resamples(np.random.default_rng(seed), t, n_boot, stratify=stratify)
-    R = bootstrap_replicates(boot, draws)
+    R = bootstrap_replicates(boot, draws, mapper=mapper or map)
     reps = {name: R[:, j, :] for j, name in enumerate(names)}
 
     z_crit = stats.norm.ppf(1 - alpha / 2)

@@ -143,6 +143,34 @@ def test_psm_samples_on_the_cluster_equal_the_local_pool(cluster):
         assert np.array_equal(there[key].index, tasks[[t.key for t in tasks].index(key)].rows)
 
 
+def test_psm_bootstrap_blocks_on_the_cluster_give_the_same_replicates(cluster):
+    from analysis import psm
+
+    rng = np.random.default_rng(8)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    t = (X["a"] + rng.logistic(size=n) > 1.0).astype(int).to_numpy()
+    Y = np.column_stack([rng.normal(size=n) + 0.3 * t, rng.random(n)])
+    specs = {"r": psm.MatchingSpec("ridge", bandwidth=0.1), "k": psm.MatchingSpec("kernel", bandwidth=0.2)}
+    n_boot = 2 * psm.BOOT_BLOCK + 5                               # three blocks, the last one short
+    here = psm.estimate_att(t, X, Y, specs, n_boot=n_boot, seed=3, keep_replicates=True)
+    mapper, blocks = ClusterMap(cluster.scheduler_address), []
+
+    def recording(function, items):
+        items = list(items)
+        blocks.append([len(b) for b in items])
+        return mapper(function, items)
+
+    try:
+        there = psm.estimate_att(t, X, Y, specs, n_boot=n_boot, seed=3, keep_replicates=True, mapper=recording)
+    finally:
+        mapper.client().close()
+    assert blocks == [[psm.BOOT_BLOCK, psm.BOOT_BLOCK, 5]]
+    pd.testing.assert_frame_equal(there.frame, here.frame, check_exact=True)
+    for name in specs:
+        assert np.array_equal(there.replicates[name], here.replicates[name], equal_nan=True)
+
+
 def test_a_worker_with_another_installation_stops_the_build_before_anything_runs(cluster, tmp_path,
                                                                                  monkeypatch, capsys):
     make_matrix_project(tmp_path)

@@ -4,7 +4,8 @@ A report passes ``mapper=cluster_map()`` to an analysis function that maps a
 pure function over independent pieces of work (the samples of
 :func:`analysis.psm.estimate_samples`, each with its bootstrap replications)::
 
-    R = psm.estimate_samples(OPGAVER, n_boot=n_boot, mapper=cluster_map())
+    R = psm.estimate_samples(OPGAVER, n_boot=n_boot, mapper=cluster_map())   # a task per sample
+    res = psm.estimate_att(t, X, Y, specs, n_boot=1000, mapper=cluster_map())  # a task per 25 replications
 
 Without a cluster (the ordinary build) ``cluster_map()`` is None, which the
 analysis functions read as "your own default" (``estimate_samples``: its pool of
