@@ -202,6 +202,13 @@ def build_on_worker(spec: dict) -> dict:
                          "kunne læses på samme sti på alle arbejdere (fx et delt drev)."}
     # the kernel computes locally here: this build is already one task of the cluster
     os.environ.pop(SCHEDULER_ENV, None)
+    # the stamp as on the caller: its SOURCE_DATE_EPOCH (or none), today's git status (a worker lives long)
+    if spec.get("source_date_epoch"):
+        os.environ["SOURCE_DATE_EPOCH"] = spec["source_date_epoch"]
+    else:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    from .outputs.stamp import forget_git_state
+    forget_git_state()
     work = Path(tempfile.mkdtemp(prefix="evalreport-task-", dir=_local_dir()))
     try:
         project = load_project(root)
@@ -337,7 +344,8 @@ class DaskExecutor:
             if sink is not None:
                 sink({"slug": task.name, "kind": "say", "time": time.time(), "text": "sendt til klyngen"})
             spec = {"root": str(task.project.root), "slug": task.slug, "options": task.options,
-                    "environment": mine, "caller": caller, "entries": self._seed(task)}
+                    "environment": mine, "caller": caller, "entries": self._seed(task),
+                    "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH")}
             future = client.submit(build_on_worker, spec, pure=False,
                                    key=f"evalreport-{task.name.replace('/', '-')}-{uuid.uuid4().hex[:8]}")
             futures[future] = task

@@ -9,6 +9,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 distributed = pytest.importorskip("distributed")
 
@@ -66,13 +67,17 @@ def test_a_worker_killed_mid_build_is_retried_and_the_site_stays_whole(cluster, 
     monkeypatch.chdir(tmp_path)
     marker = tmp_path / "kill-once-Odense"
     marker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "946728000")     # the caller's, not in the workers' environment
     code, err = build(["demo", "--variant", "odense", "--variant", "aarhus", "--to", "html",
                        "--scheduler", cluster.scheduler_address], capsys)
     assert code == 0, err
     assert not marker.exists()                    # the first try removed it and killed its worker
     for name, text in (("odense", "Tabel 1 viser effekten for Odense."), ("aarhus", "for Aarhus.")):
         folder = project.output_dir / "reports" / "demo" / "1.0.0" / name
-        assert text in (folder / "index.html").read_text(encoding="utf-8")
+        page = (folder / "index.html").read_text(encoding="utf-8")
+        assert text in page
+        stamp = BeautifulSoup(page, "html.parser").select_one("#build-stamp").get_text(" ", strip=True)
+        assert "2000" in stamp and "2026" not in stamp, stamp
         assert {p.name for p in (folder / "tables").iterdir()} == {
             "tbl-main.display.csv", "tbl-main.raw.csv", "tbl-main.json"}
     assert list((project.output_dir / ".staging").iterdir()) == []
