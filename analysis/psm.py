@@ -1186,7 +1186,8 @@ def _normalise_specs(specs) -> dict:
 
 def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=None, cv_outcome=None,
                  n_boot: int = 200, seed: int | np.random.SeedSequence | None = 20200101,
-                 stratify: bool = True, keep_replicates: bool = False, alpha: float = 0.05) -> PSMResult:
+                 stratify: bool = True, keep_replicates: bool = False, alpha: float = 0.05,
+                 mapper: Callable | None = None) -> PSMResult:
     """ATT with bootstrap standard errors for several specifications at once.
 
     ``specs``: a :class:`MatchingSpec`, a sequence, or a mapping name -> spec
@@ -1197,6 +1198,9 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     :func:`effects_over_time` for columns observed on different samples).
 
     Bootstrap: module docstring. ``n_boot=0`` gives point estimates only (SE NaN).
+    ``mapper``: the map over the bootstrap blocks (:func:`bootstrap_replicates`; default the
+    builtin ``map``), e.g. ``evalreport.author.cluster_map()`` to spread one large estimation
+    over a Dask cluster's workers. Same numbers.
     """
     specs = _normalise_specs(specs)
     t = _as_treatment(treated)
@@ -1241,7 +1245,7 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
                      scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()})
     draws = draw_resamples(np.random.default_rng(seed), t, n_boot, stratify=stratify)
-    R = bootstrap_replicates(boot, draws)
+    R = bootstrap_replicates(boot, draws, mapper=mapper or map)
     reps = {name: R[:, j, :] for j, name in enumerate(names)}
 
     z_crit = stats.norm.ppf(1 - alpha / 2)
@@ -1667,7 +1671,8 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int | None = None) -> dict:
+def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int | None = None,
+                     mapper: Callable | None = None) -> dict:
     """Run several independent estimations (samples, subgroups) in parallel.
 
     Every :class:`SampleTask` is one complete estimation – score, bandwidth,
@@ -1683,6 +1688,12 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     run one after the other in the calling process. The results do not depend
     on ``workers`` or on the order of the tasks. Errors in a task are raised here.
     Warnings filters are inherited from the caller.
+
+    ``mapper``: instead of the pool, a ``map(function, tasks)`` that returns the
+    results in order, e.g. one over the workers of a Dask cluster
+    (``evalreport.author.cluster_map()`` in a report); ``workers`` is then not used.
+    The function is a ``functools.partial`` of a module-level function, so it and
+    the tasks can be pickled to other machines. Same results.
 
     Returns key -> result, in the order of ``tasks`` (keys must be unique):
 
@@ -1714,7 +1725,10 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     order = sorted(range(len(tasks)), key=lambda i: -costs[i])  # stable: ties keep the caller's order
     ctx = _fork_context()
     results = {}
-    if workers == 1 or len(tasks) <= 1 or ctx is None:
+    if mapper is not None:
+        done = mapper(functools.partial(_run_task, n_boot=n_boot), [tasks[i] for i in order])
+        results = dict(zip(order, done))
+    elif workers == 1 or len(tasks) <= 1 or ctx is None:
         for i in order:
             results[i] = _run_task(tasks[i], n_boot)
     else:

@@ -29,6 +29,7 @@ from .config import Project
 from .engine.qmd import read_qmd
 from .engine.quarto import resolve_engine, run_quarto
 from .errors import EvalReportError
+from .matrix import resolve_variant, variant_folder
 from .outputs.manifest import (
     InputWatch,
     file_records,
@@ -40,6 +41,7 @@ from .outputs.manifest import (
 )
 from .outputs.atomic import clean_dead, lock, recover
 from .outputs.stamp import build_stamp
+from .outputs.variants import check_headline, headline_specs, pdf_name
 from .outputs.versions import (VersionExistsError, content_of, publish_folder, published_changes,
                                validate_version)
 from .progress import Progress
@@ -53,6 +55,7 @@ class BuildOptions:
     quiet: bool = False
     force: bool = False             # overwrite a published version whose tables differ
     cache: bool = True              # False (--no-cache): execute and render afresh (and refresh the cache)
+    variant: str | None = None      # a variant of the report's matrix (evalreport.matrix), by name
 
 
 @dataclass
@@ -112,10 +115,14 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     if options.to not in ("html", "pdf", "all"):
         raise EvalReportError(f"ukendt format '{options.to}' (brug html, pdf eller all)")
     qmd = project.report_path(slug)
-    progress = Progress(slug, options.quiet, sink)
+    progress = Progress(build_name(slug, options), options.quiet, sink)
     doc = read_qmd(qmd)
     fm = doc.front_matter
     version = validate_version(fm.get("version"), qmd)
+    # A variant is the report with its combination's values as parameters, under its own title.
+    variant, options = resolve_variant(project, slug, doc, options)
+    if variant is not None:
+        fm = {**fm, "title": variant.title}
     # Unknown -P names and values of the wrong type fail here, before any work.
     if options.params:            # (the check lives with the kernel machinery: load it only then)
         from .engine.execute import check_params
@@ -188,12 +195,14 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             html_path.write_text(html, encoding="utf-8")
             inputs = input_files(watch.opened(), project.root, [project.output_dir, stage])
             stamp = build_stamp(project.root, source_files(project, doc) + inputs + toolchain_files())
-        check_disclosure(slug, tables_dir, _printed_texts(result) if result is not None else [],
+        check_disclosure(build_name(slug, options), tables_dir, _printed_texts(result) if result is not None else [],
                          int(project.settings["disclosure"]["min-count"]))
+        check_headline(slug, variant, tables_dir, headline_specs(fm, qmd),
+                       int(project.settings["disclosure"]["min-count"]))
         html = html_path.read_text(encoding="utf-8")
         pdf_path, pages, pdf_key = None, None, None
         if options.to in ("pdf", "all"):
-            pdf_path = stage / f"{slug}-{version}.pdf"
+            pdf_path = stage / pdf_name(slug, version, options.variant)
             with progress.stage("pdf"):
                 pages, pdf_key = cache.pdf(keys, stage, pdf_path, lambda: write_pdf(
                     html, pdf_path, base_url=stage, epoch=stamp.epoch))
@@ -206,6 +215,7 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         inputs = [p for p in inputs if p.resolve() not in source_set and p.is_file()]
         manifest = {
             "report": slug, "version": version, "title": fm.get("title", slug),
+            **({"variant": variant.name, "variant_label": variant.label} if variant is not None else {}),
             "subtitle": fm.get("subtitle", ""), "date": str(fm.get("date", "")),
             "built": stamp.built.isoformat(), "engine": engine, "evalreport": __version__,
             "commit": stamp.commit, "dirty": stamp.dirty, "params": options.params,
@@ -236,6 +246,11 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
                        html_path if options.to != "pdf" else None, pdf_path, pages, progress)
 
 
+def build_name(slug: str, options: BuildOptions) -> str:
+    """How progress and messages name a build: ``bot`` or ``bot/kerteminde`` (a variant)."""
+    return f"{slug}/{options.variant}" if options.variant else slug
+
+
 def lock_path(output_dir: Path, name: str) -> Path:
     """Lock files live beside the output folder (a publish swaps the folder itself)."""
     return output_dir.parent / ".evalreport-locks" / f"{output_dir.name}.{name}.lock"
@@ -254,47 +269,61 @@ def build_report(project: Project, slug: str, options: BuildOptions, *, sink=Non
     lock per report), and so is publishing into the output folder (a lock per site).
     """
     out = project.output_dir
-    progress = Progress(slug, options.quiet, sink)
+    progress = Progress(build_name(slug, options), options.quiet, sink)
     with lock(lock_path(out, "site"), f"en udgivelse til {out}", say=progress.say):
         for note in recover(out.parent, out.name):   # a publish into the output folder was killed
             progress.warn(note)
     unchanged = _unchanged(project, slug, options, progress, checker)
     if unchanged is not None:
         return unchanged
-    from .outputs.site import write_latest, write_site_index      # jinja2: not for a no-op
-    with lock(lock_path(out, f"report-{slug}"), f"en bygning af '{slug}'", say=progress.say):
+    with lock(lock_path(out, report_lock_name(slug, options)), f"en bygning af '{slug}'", say=progress.say):
         staged = stage_report(project, slug, options, sink=sink)
-        progress, version, stage = staged.progress, staged.version, staged.folder
-        warnings: list[str] = []
-        try:
-            with progress.stage("publish"), lock(lock_path(out, "site"), f"en udgivelse til {out}",
-                                                 say=progress.say):
-                for note in recover(out / "reports" / slug):
-                    progress.warn(note)
-                target = out / "reports" / slug / version
-                if _same_as_published(target, staged.manifest):
-                    progress.say("den udgivne version er allerede denne; intet skrives")
-                    staged.discard()
-                    return _result_of(target, progress, unchanged=True)
-                changes = published_changes(target, stage)
-                if changes:
-                    if not options.force:
-                        raise VersionExistsError(slug, version, changes, target)
-                    text = (f"--force: version {version} er allerede udgivet og overskrives; "
-                            f"det ændrer sig:" + "".join(f"\n  {c}" for c in changes))
-                    progress.warn(text)
-                    warnings.append(text)
+        return publish_staged(project, slug, staged, options)
 
-                def warn(text):
-                    progress.warn(text)
-                    warnings.append(text)
-                made = ("html", "pdf") if options.to == "all" else (options.to,)
-                folder = publish_folder(stage, target, made=made, same_content=not changes, warn=warn)
-                write_latest(out / "reports" / slug)
-                write_site_index(project)
-        except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
+
+def report_lock_name(slug: str, options: BuildOptions) -> str:
+    """Builds of one report (or one variant of it) wait for each other."""
+    return f"report-{slug}" + (f"-{options.variant}" if options.variant else "")
+
+
+def publish_staged(project: Project, slug: str, staged: StagedBuild, options: BuildOptions) -> BuildResult:
+    """Publish a complete staged build (see :func:`build_report`; the caller holds the
+    report's lock): the immutability check, the swap into place, ``latest/`` and the
+    site index, all under the site's lock. The staging folder is gone afterwards."""
+    from .outputs.site import write_latest, write_site_index
+
+    out = project.output_dir
+    progress, version, stage = staged.progress, staged.version, staged.folder
+    warnings: list[str] = []
+    try:
+        with progress.stage("publish"), lock(lock_path(out, "site"), f"en udgivelse til {out}",
+                                             say=progress.say):
+            target = variant_folder(project, slug, version, options.variant)
+            for note in recover(out / "reports" / slug) + recover(target.parent):
+                progress.warn(note)
+            if _same_as_published(target, staged.manifest):
+                progress.say("den udgivne version er allerede denne; intet skrives")
+                staged.discard()
+                return _result_of(target, progress, unchanged=True)
+            changes = published_changes(target, stage)
+            if changes:
+                if not options.force:
+                    raise VersionExistsError(build_name(slug, options), version, changes, target)
+                text = (f"--force: version {version} er allerede udgivet og overskrives; "
+                        f"det ændrer sig:" + "".join(f"\n  {c}" for c in changes))
+                progress.warn(text)
+                warnings.append(text)
+
+            def warn(text):
+                progress.warn(text)
+                warnings.append(text)
+            made = ("html", "pdf") if options.to == "all" else (options.to,)
+            folder = publish_folder(stage, target, made=made, same_content=not changes, warn=warn)
+            write_latest(out / "reports" / slug)
+            write_site_index(project)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
     result = _result_of(folder, progress, unchanged=False)
     result.warnings = warnings
     return result

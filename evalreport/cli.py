@@ -61,6 +61,13 @@ def make_parser() -> argparse.ArgumentParser:
                    help="kør og tegn alt forfra uden at bruge .evalreport-cache/ (cachen opdateres)")
     b.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help="byg op til N rapporter ad gangen (standard: antal kerner)")
+    b.add_argument("--matrix", action="store_true",
+                   help="byg også hver variant af rapportens parametermatrix (evalreport: matrix)")
+    b.add_argument("--variant", action="append", default=[], metavar="NAVN",
+                   help="byg kun denne variant af rapporten (kan gentages)")
+    b.add_argument("--scheduler", default=None, metavar="ADRESSE",
+                   help="byg på en Dask-klynge, fx tcp://10.0.0.5:8786 (standard: $EVALREPORT_SCHEDULER; "
+                        "uden: lokale processer)")
     sub.add_parser("list", help="vis projektets rapporter")
 
     v = sub.add_parser("preview", help="vis en rapport i browseren og byg den igen, når en fil gemmes",
@@ -96,6 +103,9 @@ def make_parser() -> argparse.ArgumentParser:
     d.add_argument("-P", "--param", dest="params", action="append", type=parse_param, default=[],
                    metavar="NAME=VALUE", help="parameter til bygningen af arbejdskopien")
     d.add_argument("--quiet", "-q", action="store_true", help="ingen fremdriftslinjer")
+    d.add_argument("--variant", default=None, metavar="NAVN",
+                   help="sammenlign denne variant af rapportens parametermatrix i begge versioner "
+                        "(to varianter sammenlignes med fx 1.0.0/odder 1.0.0/thisted)")
 
     p = sub.add_parser("publish", help="byg rapporterne og læg alle versioner og sitets forside på plads",
                        description="Bygger rapporternes aktuelle versioner og samler sitet i en "
@@ -118,26 +128,41 @@ def make_parser() -> argparse.ArgumentParser:
 WORKING_NAMES = ("working", "arbejdskopi", ".")
 
 
-def _resolve_version(site_dir: Path, slug: str, spec: str):
-    """A published version (number or 'latest') or a build folder given as a path."""
+def _resolve_version(site_dir: Path, slug: str, spec: str, variant: str | None = None):
+    """A published version (number or 'latest'; with ``variant``: that variant of it; or
+    ``<version>/<variant>``) or a build folder given as a path."""
     from .outputs.diff import side
+    from .outputs.manifest import read_manifest
     from .outputs.site import report_versions
+    from .outputs.variants import side_label, variant_versions
+
+    def site_side(folder: Path):
+        return side(folder, side_label(read_manifest(folder), folder), site_version=True)
 
     report_dir = site_dir / "reports" / slug
+    if variant:
+        folders = variant_versions(report_dir, variant)
+        if spec == "latest" and folders:
+            return site_side(folders[0])
+        if (report_dir / spec / variant / "manifest.json").exists():
+            return site_side(report_dir / spec / variant)
+        known = ", ".join(f.parent.name for f in folders) or "ingen"
+        raise EvalReportError(f"Varianten '{variant}' af '{slug}' findes ikke i version '{spec}' i {site_dir} "
+                              f"(versioner med varianten: {known}).")
     if spec == "latest":
         versions = report_versions(report_dir)
         if not versions:
             raise EvalReportError(f"Der er ingen udgivne versioner af '{slug}' i {site_dir} at "
                                   "sammenligne med (byg først en version med evalreport build).")
-        return side(report_dir / versions[0]["folder"], site_version=True)
-    if (report_dir / spec / "manifest.json").exists():
-        return side(report_dir / spec, site_version=True)
+        return site_side(report_dir / versions[0]["folder"])
+    if ".." not in Path(spec).parts and (report_dir / spec / "manifest.json").exists():
+        return site_side(report_dir / spec)
     path = Path(spec)
     if path.is_dir() and ((path / "tables").is_dir() or (path / "manifest.json").exists()):
         return side(path.resolve())
     known = ", ".join(v["folder"] for v in report_versions(report_dir)) or "ingen"
     raise EvalReportError(f"Version '{spec}' af '{slug}' findes ikke i {site_dir} "
-                          f"(udgivne versioner: {known}).")
+                          f"(udgivne versioner: {known}; en variant skrives <version>/<variant>).")
 
 
 def _use_colour(choice: str) -> bool:
@@ -159,14 +184,14 @@ def run_diff(project, args) -> int:
         for spec in (args.old, args.new):
             if spec in WORKING_NAMES:
                 options = BuildOptions(to="html", engine=args.engine, params=dict(args.params),
-                                       quiet=args.quiet)
+                                       quiet=args.quiet, variant=args.variant)
                 build = stage_report(project, slug, options)
                 staged.append(build)
-                work = D.side(build.folder, WORKING)
+                work = D.side(build.folder, f"{WORKING}/{args.variant}" if args.variant else WORKING)
                 work.working = True
                 sides.append(work)
             else:
-                sides.append(_resolve_version(site_dir, slug, spec))
+                sides.append(_resolve_version(site_dir, slug, spec, args.variant))
         result = D.compare(sides[0], sides[1], tolerance=args.tolerance, report=slug)
         if args.format == "json":
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
@@ -217,55 +242,94 @@ def _slug_here(project) -> str | None:
     return rel.parts[0] if rel.parts and (project.reports_dir / rel.parts[0] / "index.qmd").is_file() else None
 
 
-def run_builds(project, slugs: list[str], options: BuildOptions, jobs: int | None) -> int:
-    """Build the reports, up to ``jobs`` at a time; reports that are up to date are
-    settled first, in this process, without building anything."""
+def build_tasks(project, slugs: list[str], options: BuildOptions, *, matrix: bool = False,
+                variants: list[str] | None = None) -> list:
+    """One task per report, and with ``matrix`` one more per variant of its matrix;
+    ``variants``: only these variants (of a single report)."""
+    import dataclasses
+
+    from .matrix import read_matrix
+    from .parallel import ReportTask
+
+    if variants and len(slugs) != 1:
+        raise EvalReportError("--variant kræver præcis én rapport, fx: evalreport build bot --variant odder")
+    tasks = []
+    for slug in slugs:
+        if variants:
+            found = read_matrix(project, slug)
+            if found is None:
+                raise EvalReportError(f"Rapporten '{slug}' har ingen parametermatrix (evalreport: matrix i "
+                                      "forsiden), så den har ingen varianter")
+            for name in dict.fromkeys(variants):
+                found.variant(name)                      # an unknown name fails before any build
+                tasks.append(ReportTask(project, slug, dataclasses.replace(options, variant=name)))
+            continue
+        tasks.append(ReportTask(project, slug, options))
+        found = read_matrix(project, slug) if matrix else None
+        for v in found.variants if found is not None else []:
+            tasks.append(ReportTask(project, slug, dataclasses.replace(options, variant=v.name)))
+    return tasks
+
+
+def run_builds(project, slugs: list[str], options: BuildOptions, jobs: int | None, *,
+               matrix: bool = False, variants: list[str] | None = None, scheduler: str | None = None) -> int:
+    """Build the reports (and their variants), up to ``jobs`` at a time or on a Dask
+    cluster (``scheduler``); builds that are up to date are settled first, in this
+    process, without building anything. A variant refused because all its headline
+    results would be hidden is reported and not published; the others publish."""
     from .incremental import Checker
-    from .parallel import ReportTask, build_one, default_jobs, make_executor
+    from .parallel import build_one, default_jobs, make_executor
     from .progress import Display
 
     start = time.perf_counter()
-    tasks = [ReportTask(project, slug, options) for slug in slugs]
+    tasks = build_tasks(project, slugs, options, matrix=matrix, variants=variants)
     outcomes = []
-    with Display(slugs, quiet=options.quiet) as display:
+    with Display([t.name for t in tasks], quiet=options.quiet) as display:
         pending = []
         checker = Checker(project) if options.cache else None
         for task in tasks:
-            if checker is not None and checker.state(task.slug, options).up_to_date:
+            if checker is not None and checker.state(task.slug, task.options).up_to_date:
                 outcomes.append(build_one(task, display, checker))
             else:
                 pending.append(task)
         if checker is not None:
             checker.remember()
-        executor = make_executor(jobs or default_jobs(), len(pending), checker)
+        executor = make_executor(jobs or default_jobs(), len(pending), checker, scheduler=scheduler)
         outcomes += list(executor.run(pending, display))
-    failed = [o for o in outcomes if not o.ok]
+    refused = [o for o in outcomes if o.refused]
+    failed = [o for o in outcomes if not o.ok and not o.refused]
+    for outcome in refused:
+        print(f"evalreport: {outcome.error}", file=sys.stderr)
     for outcome in failed:
         print(f"evalreport: {outcome.error}", file=sys.stderr)
         if outcome.internal:
             print(f"evalreport: intern fejl under bygningen af '{outcome.slug}'", file=sys.stderr)
-    if not options.quiet and len(slugs) > 1:
+    if not options.quiet and len(tasks) > 1:
         took = f"{time.perf_counter() - start:.1f} s"
+        what = "rapporter" if len(tasks) == len(slugs) else "rapporter og varianter"
+        not_published = f"; {len(refused)} ikke udgivet af diskretionshensyn" if refused else ""
         if failed:
-            print(f"{len(failed)} af {len(slugs)} rapporter fejlede ({took})", file=sys.stderr)
-        elif all(o.result.unchanged for o in outcomes):
-            print(f"alle rapporter var allerede bygget ({took})", file=sys.stderr)
+            print(f"{len(failed)} af {len(tasks)} {what} fejlede{not_published} ({took})", file=sys.stderr)
+        elif all(o.result.unchanged for o in outcomes if o.ok):
+            print(f"alle {what} var allerede bygget{not_published} ({took})", file=sys.stderr)
         else:
-            print(f"alle rapporter bygget på {took}", file=sys.stderr)
+            print(f"alle {what} bygget på {took}{not_published}", file=sys.stderr)
     return 2 if failed else 0
 
 
-def run_explain(project, slugs: list[str], options: BuildOptions) -> int:
+def run_explain(project, slugs: list[str], options: BuildOptions, *, matrix: bool = False,
+                variants: list[str] | None = None) -> int:
     """``build --explain``: what a build would do for each report, and why (nothing is built)."""
     from .incremental import Checker, explain_lines
 
+    tasks = build_tasks(project, slugs, options, matrix=matrix, variants=variants)
     if not options.cache:
-        for slug in slugs:
-            print(f"{slug}: bygges forfra, fordi --no-cache er givet")
+        for task in tasks:
+            print(f"{task.name}: bygges forfra, fordi --no-cache er givet")
         return 0
     checker = Checker(project)
-    for slug in slugs:
-        print("\n".join(explain_lines(checker.state(slug, options))))
+    for task in tasks:
+        print("\n".join(explain_lines(checker.state(task.slug, task.options))))
     return 0
 
 
@@ -335,8 +399,10 @@ def _main(args) -> int:
         options = BuildOptions(to=args.to, engine=args.engine, params=dict(args.params), quiet=args.quiet,
                                force=args.force, cache=not args.no_cache)
         if args.explain:
-            return run_explain(project, slugs, options)
-        return run_builds(project, slugs, options, args.jobs)
+            return run_explain(project, slugs, options, matrix=args.matrix, variants=args.variant)
+        scheduler = args.scheduler or os.environ.get("EVALREPORT_SCHEDULER") or None
+        return run_builds(project, slugs, options, args.jobs, matrix=args.matrix, variants=args.variant,
+                          scheduler=scheduler)
     except CellExecutionFailed as exc:
         print(f"evalreport: {exc}", file=sys.stderr)
         print("Intet af rapporten er udgivet; den tidligere udgave er uændret.", file=sys.stderr)

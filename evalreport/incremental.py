@@ -130,6 +130,7 @@ class ReportState:
     render: str = "run"                    # published | cached | cached-html | run | unknown
     render_reasons: list[str] = field(default_factory=list)
     keys: Keys | None = None
+    variant: str | None = None                     # a variant of the report's matrix
 
     @property
     def up_to_date(self) -> bool:
@@ -141,15 +142,18 @@ def wanted_outputs(manifest: dict, to: str) -> list[str]:
     if to in ("html", "all"):
         names.append("index.html")
     if to in ("pdf", "all"):
-        names.append(f"{manifest.get('report')}-{manifest.get('version')}.pdf")
+        from .outputs.variants import pdf_name
+        names.append(pdf_name(manifest.get("report"), manifest.get("version"), manifest.get("variant")))
     return names
 
 
 def published_is_current(folder: Path, manifest: dict | None, keys: Keys, to: str,
-                         hashes: C.FileHashes, store: C.Store | None = None) -> list[str]:
+                         hashes: C.FileHashes, store: C.Store | None = None, variant: str | None = None
+                         ) -> list[str]:
     """Why the published version folder is not what this build would make (empty: it is)."""
     if manifest is None:
-        return [f"version {folder.name} er ikke bygget før"]
+        return [f"varianten {variant} er ikke udgivet i version {folder.parent.name}" if variant
+                else f"version {folder.name} er ikke bygget før"]
     record = manifest.get("cache") or {}
     if not record.get("html"):
         return ["den udgivne version er bygget uden cache-nøgle"]
@@ -196,18 +200,24 @@ def compare_render(old: dict, keys: Keys, old_tools: dict | None = None) -> list
 
 
 def report_state(project, slug: str, *, params: dict, engine: str, to: str, store: C.Store,
-                 hashes: C.FileHashes, packages: dict | None = None) -> ReportState:
-    """The decision for one report without building anything (reads, never writes)."""
+                 hashes: C.FileHashes, packages: dict | None = None, variant: str | None = None
+                 ) -> ReportState:
+    """The decision for one report (or one ``variant`` of it) without building anything
+    (reads, never writes)."""
     from .engine.qmd import read_qmd
+    from .matrix import variant_folder, variant_params
     from .outputs.manifest import read_manifest
 
     doc = read_qmd(project.report_path(slug))
+    if variant:                    # its values are parameters, as in the build
+        _, params = variant_params(project, slug, doc, variant, params)
     if params:                     # as the build checks and converts them (2 → 2.0 for a float)
         from .engine.execute import check_params
         params = check_params(doc, params)
     version = str(doc.front_matter.get("version", "0.0.0"))
-    folder = project.output_dir / "reports" / slug / version
+    folder = variant_folder(project, slug, version, variant)
     state = ReportState(slug, version, folder, to)
+    state.variant = variant
     try:
         manifest = read_manifest(folder)
     except (OSError, ValueError):
@@ -227,7 +237,7 @@ def report_state(project, slug: str, *, params: dict, engine: str, to: str, stor
     keys = render_keys(project, doc, slug, params, engine, meta["result_digest"], meta["deps"],
                        hashes, packages)
     state.keys = keys
-    reasons = published_is_current(folder, manifest, keys, to, hashes, store)
+    reasons = published_is_current(folder, manifest, keys, to, hashes, store, variant)
     if not reasons:
         state.render = "published"
         return state
@@ -257,11 +267,12 @@ class Checker:
         from .engine.quarto import resolve_engine
 
         engine = resolve_engine(options.engine)
-        key = (slug, C.digest(options.params), engine, options.to)
+        variant = getattr(options, "variant", None)
+        key = (slug, C.digest(options.params), engine, options.to, variant)
         if key not in self._states:
             self._states[key] = report_state(self.project, slug, params=options.params, engine=engine,
                                              to=options.to, store=self.store, hashes=self.hashes,
-                                             packages=self.packages)
+                                             packages=self.packages, variant=variant)
         return self._states[key]
 
     def remember(self) -> None:
@@ -275,7 +286,7 @@ class Checker:
 
 def explain_lines(state: ReportState) -> list[str]:
     """``--explain``: one headline per report and one line per reason."""
-    head = f"{state.slug} {state.version}:"
+    head = f"{state.slug} {state.version}{'/' + state.variant if state.variant else ''}:"
     if state.up_to_date:
         return [f"{head} uændret (intet bygges)"]
     if state.execute != "cached":

@@ -21,9 +21,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol
 
-from .build import BuildOptions, BuildResult, build_report
+from .build import BuildOptions, BuildResult, build_name, build_report
 from .config import Project
 from .errors import CellExecutionFailed, EvalReportError
+from .outputs.variants import HeadlineSuppressed
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class ReportTask:
     slug: str
     options: BuildOptions
 
+    @property
+    def name(self) -> str:
+        """``slug``, or ``slug/variant`` for a variant of the report's matrix."""
+        return build_name(self.slug, self.options)
+
 
 @dataclass
 class ReportOutcome:
@@ -39,6 +45,7 @@ class ReportOutcome:
     result: BuildResult | None = None
     error: str | None = None              # the message for the user ("evalreport: ..." lines)
     internal: bool = False                # a bug, not bad input: the message is a traceback
+    refused: bool = False                 # not published: every headline result would be hidden
 
     @property
     def ok(self) -> bool:
@@ -63,21 +70,23 @@ def build_one(task: ReportTask, sink, checker=None) -> ReportOutcome:
         result = build_report(task.project, task.slug, task.options, sink=sink, checker=checker)
     except CellExecutionFailed as exc:
         text = f"{exc}\nIntet af rapporten er udgivet; den tidligere udgave er uændret."
-        outcome = ReportOutcome(task.slug, error=text)
+        outcome = ReportOutcome(task.name, error=text)
+    except HeadlineSuppressed as exc:      # not published by rule, not a failure of the build
+        outcome = ReportOutcome(task.name, error=str(exc), refused=True)
     except EvalReportError as exc:
-        outcome = ReportOutcome(task.slug, error=str(exc))
+        outcome = ReportOutcome(task.name, error=str(exc))
     except OSError as exc:                 # a full disk, a folder without write access
         from .cli import _os_error_sentence
-        outcome = ReportOutcome(task.slug, error=_os_error_sentence(exc))
+        outcome = ReportOutcome(task.name, error=_os_error_sentence(exc))
     except Exception:
-        outcome = ReportOutcome(task.slug, error=traceback.format_exc(), internal=True)
+        outcome = ReportOutcome(task.name, error=traceback.format_exc(), internal=True)
     else:
-        outcome = ReportOutcome(task.slug, result=result)
+        outcome = ReportOutcome(task.name, result=result)
         if sink is not None:
-            sink({"slug": task.slug, "kind": "done", "text": done_text(task, result)})
+            sink({"slug": task.name, "kind": "done", "text": done_text(task, result)})
         return outcome
     if sink is not None:
-        sink({"slug": task.slug, "kind": "failed", "text": outcome.error})
+        sink({"slug": task.name, "kind": "refused" if outcome.refused else "failed", "text": outcome.error})
     return outcome
 
 
@@ -155,7 +164,7 @@ class ProcessExecutor:
                         try:
                             outcome = future.result()
                         except Exception:      # the worker died (killed, out of memory)
-                            outcome = ReportOutcome(task.slug, error=traceback.format_exc(), internal=True)
+                            outcome = ReportOutcome(task.name, error=traceback.format_exc(), internal=True)
                         yield outcome
                 except BaseException as exc:   # Ctrl-C, SIGTERM: start nothing more ...
                     for future in futures:
@@ -179,6 +188,10 @@ def _interrupt(pool) -> None:
             pass
 
 
-def make_executor(jobs: int, tasks: int, checker=None) -> ReportExecutor:
-    """Processes when more than one report is to be built with ``jobs`` > 1."""
+def make_executor(jobs: int, tasks: int, checker=None, scheduler: str | None = None) -> ReportExecutor:
+    """A Dask cluster when a scheduler address is given (:mod:`evalreport.cluster`);
+    else processes when more than one report is to be built with ``jobs`` > 1."""
+    if scheduler:
+        from .cluster import DaskExecutor
+        return DaskExecutor(scheduler, checker=checker)
     return ProcessExecutor(jobs) if jobs > 1 and tasks > 1 else SerialExecutor(checker)

@@ -144,8 +144,10 @@ class Display:
             if kind == "warn":
                 self._line(f"[{slug}] ADVARSEL: {ev['text']}")
                 return
-            if kind == "failed":
-                r.failed, r.done, r.cell = True, "fejlede (se fejlen nedenfor)", None
+            if kind in ("failed", "refused"):
+                r.failed, r.cell = True, None
+                r.done = "fejlede (se fejlen nedenfor)" if kind == "failed" else \
+                    "ikke udgivet: alle hovedresultater ville være skjult (se nedenfor)"
                 if not self.live:
                     self._line(f"[{slug}] {r.done}")
                 return

@@ -13,8 +13,10 @@ One import gives a report its whole Danish vocabulary:
 * figures (:mod:`.figures`): ``new_figure``, ``effects_over_time``, ``dot_whisker``,
   ``histogram``, ``density``, ``km_curves``, ``flow_diagram``, ``bar_chart`` …
 * data and sources (:mod:`.data`, :mod:`.sources`): ``load_synthetic``, ``read_csv``,
-  ``source_line``, ``synthetic_label``, ``synthetic_notice``.
+  ``source_line``, ``synthetic_label``, ``synthetic_notice``;
+* heavy analysis on the build's cluster (:mod:`.cluster`): ``cluster_map``.
 """
+from .cluster import cluster_map
 from .data import load_synthetic, read_csv
 from .disclosure import protect
 from .figures import (BLUE, GREEN, GREY, LIGHT, PALETTE, RED, arrow, bar_chart, box, danish_ticks,
@@ -56,4 +58,6 @@ __all__ = [
     # data and sources
     "load_synthetic", "read_csv", "source_line", "synthetic_label", "synthetic_notice",
     "is_synthetic", "dataset_meta",
+    # the build's cluster
+    "cluster_map",
 ]

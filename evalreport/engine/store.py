@@ -134,7 +134,8 @@ class Store:
     @classmethod
     def for_project(cls, project) -> "Store":
         env = os.environ.get("EVALREPORT_CACHE_DIR")
-        root = Path(env).resolve() if env else Path(project.root) / CACHE_DIR_NAME
+        own = (project.settings.get("cache") or {}).get("dir")     # a cluster worker's private store
+        root = Path(project.root) / own if own else Path(env).resolve() if env else Path(project.root) / CACHE_DIR_NAME
         limit = os.environ.get("EVALREPORT_CACHE_MAX_MB") or \
             (project.settings.get("cache") or {}).get("max-mb", DEFAULT_MAX_MB)
         return cls(root, int(float(limit) * 2 ** 20))

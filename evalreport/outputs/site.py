@@ -128,7 +128,10 @@ def _version_href(slug: str, side) -> str | None:
     if not getattr(side, "site_version", False):
         return None
     name = (side.manifest or {}).get("html") or (side.manifest or {}).get("pdf")
-    return f"../{quote(side.folder.name)}/{quote(name)}" if name else None
+    # a variant lives one folder deeper: reports/<slug>/<version>/<variant>/
+    folder = f"{side.folder.parent.name}/{side.folder.name}" if (side.manifest or {}).get("variant") \
+        else side.folder.name
+    return f"../{quote(folder)}/{quote(name)}" if name else None
 
 
 def write_diff_page(project, site_dir: Path, slug: str, result, stem: str) -> Path:
@@ -144,7 +147,8 @@ def write_diff_page(project, site_dir: Path, slug: str, result, stem: str) -> Pa
 
 
 def write_version_diffs(project, site_dir: Path, slug: str) -> dict[str, str]:
-    """Diff pages between consecutive versions; returns version folder -> href from the index.
+    """Diff pages between consecutive versions, and between the same variant in both; returns
+    version folder (``<version>/<variant>`` for a variant) -> href from the index.
 
     A page is rewritten only when missing or made from other manifests than the
     two versions have now (versions are immutable, so a page stays valid).
@@ -167,6 +171,24 @@ def write_version_diffs(project, site_dir: Path, slug: str) -> dict[str, str]:
                   f"{type(exc).__name__}: {exc}", file=sys.stderr)
             continue
         links[newer["folder"]] = f"reports/{quote(slug)}/diff/{quote(stem)}.html"
+        # the same variant in both versions (evalreport.matrix): its own page, <old>_<new>_<variant>
+        from .variants import variant_folders
+
+        for sub in variant_folders(report_dir / newer["folder"]):
+            old_sub = f"{older['folder']}/{sub.name}"
+            if not (report_dir / old_sub / "manifest.json").is_file():
+                continue
+            vstem, new_sub = f"{stem}_{sub.name}", f"{newer['folder']}/{sub.name}"
+            try:
+                if not _diff_is_current(report_dir, vstem, old_sub, new_sub):
+                    result = D.compare(D.side(report_dir / old_sub, site_version=True),
+                                       D.side(report_dir / new_sub, site_version=True), report=slug)
+                    write_diff_page(project, site_dir, slug, result, vstem)
+            except Exception as exc:  # as above
+                print(f"[{slug}] ADVARSEL: kunne ikke lave diff {old_sub} -> {new_sub}: "
+                      f"{type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            links[new_sub] = f"reports/{quote(slug)}/diff/{quote(vstem)}.html"
     return links
 
 
@@ -222,6 +244,18 @@ def _evaluation(version_dir: Path, manifest: dict) -> str:
     return _html.unescape(m.group(1)) if m and m.group(1) else (manifest.get("subtitle") or "")
 
 
+def _variants_of(version_dir: Path, base: str, diffs: dict, previous: str | None) -> list[dict]:
+    """The published variants of a version (evalreport.matrix) with their links from the index
+    (``diffs``: write_version_diffs' links, ``previous``: the version before)."""
+    from .variants import list_variants
+
+    return [{"name": m["folder"], "label": m.get("variant_label") or m["folder"], "title": m.get("title"),
+             "html": f"{base}{quote(m['folder'])}/{quote(m['html'])}" if m.get("html") else None,
+             "pdf": f"{base}{quote(m['folder'])}/{quote(m['pdf'])}" if m.get("pdf") else None,
+             "pdf_pages": m.get("pdf_pages"), "previous": previous,
+             "diff_href": diffs.get(f"{version_dir.name}/{m['folder']}")} for m in list_variants(version_dir)]
+
+
 def write_site(project, site_dir: Path | None = None) -> Path:
     """Write ``latest/``, the version diffs and ``index.html`` of a site folder.
 
@@ -251,6 +285,8 @@ def write_site(project, site_dir: Path | None = None) -> Path:
                 "tables_list": _tables_of(report_dir / v["folder"]),
                 "diff_href": diffs.get(v["folder"]),
                 "previous": versions[i + 1]["version"] if i + 1 < len(versions) else None,
+                "variants": _variants_of(report_dir / v["folder"], base, diffs,
+                                         versions[i + 1]["version"] if i + 1 < len(versions) else None),
             })
         reports.append({"slug": slug, "title": versions[0]["title"],
                         "subtitle": versions[0].get("subtitle", ""), "versions": rows,

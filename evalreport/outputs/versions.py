@@ -158,6 +158,9 @@ def publish_folder(stage: Path, target: Path, *, made: tuple[str, ...] = ("html"
         else:
             (stage / "index.html").unlink()          # kept only to compare the content
     write_manifest(stage, manifest)
+    if target.is_dir():                  # the version's variants (evalreport.matrix) stay published
+        from .variants import carry_variants
+        carry_variants(target, stage)
     make_readable(stage)
     swap_into_place(stage, target)
     return target
