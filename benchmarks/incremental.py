@@ -29,34 +29,39 @@ process tree: on a machine shared with other work the wall time grows with their
 load, the CPU time hardly does. The last row is the editing loop: a second prose
 edit built ``--to html`` (what ``evalreport preview`` redoes on save).
 
-Last run (main at 1a12491 + this branch, 2026-11-30, 2 cores shared with other
-engineers: load average 13 throughout, so wall times are about 1,5–3,5 × the CPU
-times; the CPU columns are the comparable figures):
+Last run (main at 2f19fb5 + this branch, 2026-11-30, 2 cores shared with other
+engineers, load average 4–8: the -j 2 build did not get two cores, the naive
+pipeline runs one kernel at a time and suffers less; the CPU columns are the
+comparable figures):
 
-    scenarie                     evalreport     naiv  naiv/evalr.  CPU evalr.  CPU naiv  ratio  kørt igen
-    kold site                      318,5 s    444,2 s     1,4x      221,0 s    210,6 s   1,0x  alle fem
-    ingen ændring (no-op)            0,98 s   444,2 s   454x          0,33 s   210,6 s   632x  –
-    prosaændring i oto              27,4 s     53,9 s     2,0x        8,9 s     16,0 s   1,8x  –
-    ændring i analysis/rct.py       54,1 s     95,1 s     1,8x       19,9 s     25,5 s   1,3x  oto, star
-    prosaændring i oto, kun HTML    11,2 s       –                    2,3 s       –            –
+    scenarie                     evalreport    naiv  naiv/evalr.  CPU evalr.  CPU naiv  ratio  kørt igen
+    kold site                      203,3 s   136,7 s     0,7x      145,9 s    129,5 s   0,9x  alle fem
+    ingen ændring (no-op)            0,36 s  136,7 s   384x          0,30 s   129,5 s   433x  –
+    prosaændring i oto              10,5 s    27,0 s     2,6x        6,9 s     12,0 s   1,7x  –
+    ændring i analysis/rct.py       29,6 s    56,9 s     1,9x       17,5 s     21,8 s   1,2x  oto, star
+    prosaændring i oto, kun HTML     5,9 s      –                    1,9 s       –            –
 
-    targets: no-op ≤ 0,5 s: CPU 0,33 s (met on a quiet machine; 0,98 s wall at load 13);
-    OtO prose edit ≤ 4 s: not met (CPU 8,9 s; HTML only 2,3 s); BOT execute ≤ 15 s:
-    not met (256 s wall at load 13; the bootstrap, issue 13's speed-up not yet in
-    main); five reports cold with -j 2 ≤ 60 s: not met (CPU 221 s, so ≥ 110 s on
-    two cores).
+    targets: no-op ≤ 0,5 s: met (0,36 s; CPU 0,30 s); OtO prose edit ≤ 4 s: not met
+    (CPU 6,9 s; HTML only, as preview, CPU 1,9 s); BOT execute ≤ 15 s: not met (112 s
+    wall beside the other reports); five reports cold with -j 2 ≤ 60 s: not met
+    (CPU 146 s, so ≥ 73 s on two idle cores).
 
 Where the time goes: a prose edit of OtO re-executes nothing; it spends about
-1 s CPU on the HTML stage and 5,5 s on the PDF: finish's pagination
-(engine/paginate.py) lays the 17 pages out twice with WeasyPrint (2,0 s each:
+1 s CPU on the HTML stage and 5,5 s on the PDF: the pagination of
+engine/paginate.py lays the 17 pages out twice with WeasyPrint (2,0 s each:
 once to find figure gaps and table breaks, once as written) and writing the
-tagged PDF takes 1,5 s; the rest is process start and importing WeasyPrint. The
-cold site's stages are 70 % execution (BOT's, mostly its bootstrap cell, is two
-thirds of that) and 27 % PDF (each report laid out two or more times), by wall time. The analysis edit
-(a comment in analysis/rct.py) re-executes exactly the two reports whose kernel
-imported it; OtO's HTML and PDF came from the cache (same result), the STAR
-note's were made again because its build stamp now says "med ikke-committede
-ændringer" (rct.py is not committed), as it should.
+tagged PDF takes 1,5 s; the rest is process start and importing WeasyPrint. In
+the cold site the stages' wall times are 52 % execution (BOT's, mostly its
+bootstrap, is 60 % of that) and 43 % PDF (WeasyPrint layouts: a second one
+whenever a figure is deferred, a chapter tightened or a table split). BOT built
+alone (benchmarks/build_times.py bot, load 5): execute 38,5 s, of which its
+bootstrap cells 30,2 s (cell 3 alone 24,1 s), PDF 29,8 s for 46 pages, 59 s CPU
+in all. The naive pipeline lays each report out once and evaluates no inline
+values, so cold it costs a little less CPU. The analysis edit (a comment in
+analysis/rct.py) re-executes exactly the two reports whose kernel imported it;
+OtO's HTML and PDF come from the cache (same result), the STAR note's are made
+again because its build stamp now says "med ikke-committede ændringer" (rct.py
+is not committed), as it should.
 """
 from __future__ import annotations
 
