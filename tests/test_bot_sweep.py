@@ -14,21 +14,16 @@ review found.
 """
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pytest
+from benchscript import load_benchmark
 
 SEEDS = range(1001, 1101)
 
 
 def _bench():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bot_sweep.py"
-    spec = importlib.util.spec_from_file_location("bot_sweep", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("bot_sweep")
 
 
 @pytest.fixture(scope="module")

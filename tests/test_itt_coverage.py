@@ -14,10 +14,9 @@
 """
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pytest
+from benchscript import load_benchmark
 
 from analysis.synthetic import oto
 
@@ -27,11 +26,7 @@ FAMILY_OUTCOMES = ["exp_employ_out", "notif_out"]                     # one row 
 
 
 def _bench():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "itt_coverage.py"
-    spec = importlib.util.spec_from_file_location("itt_coverage", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_benchmark("itt_coverage")
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,12 @@
 effect, files."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from benchscript import load_benchmark
 
 from analysis.synthetic import star
 
@@ -94,10 +94,7 @@ def test_write_is_byte_identical_seed_dependent_and_committed(tmp_path, data):
 def test_coverage_over_seeds():
     """200 draws: every comparison's 95 % interval covers the truth 90–99 % of the time, mean bias
     within 3,5 Monte Carlo SE (benchmarks/star_coverage.py prints the table)."""
-    path = ROOT / "benchmarks" / "star_coverage.py"
-    spec = importlib.util.spec_from_file_location("star_coverage", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("star_coverage")
     for key, row in bench.coverage(range(1, 201)).iterrows():
         assert 0.90 <= row["coverage"] <= 0.99, key
         assert abs(row["bias"]) < 3.5 * row["mc_se"], key
