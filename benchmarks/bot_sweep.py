@@ -289,7 +289,22 @@ def headline(table: pd.DataFrame, seeds: list) -> dict:
             "share_abs_z_gt_196": float(np.mean(new["z"].abs() > 1.96)),
             "zero_effect_cells": int(len(zero)), "zero_effect_max_abs_z": float(zero["z"].abs().max()),
             "zero_effect_max_abs_bias": float(zero["bias"].abs().max()),
-            "su_2019": rows("su_2019"), "ordinary_employment_2019": rows("ordinary_employment_2019")}
+            "su_2019": rows("su_2019"), "ordinary_employment_2019": rows("ordinary_employment_2019"),
+            "by_spec": {spec: _spec_summary(new.xs(spec, level="spec")) for spec in SPECS}}
+
+
+def _spec_summary(cells: pd.DataFrame) -> dict:
+    """One estimator's cells: count, max |z|, mean z^2, the largest |bias| and its cell, and the
+    same without the weekly profiles (outcomes ``<k>_w<week>``)."""
+    weekly = cells.index.get_level_values("outcome").str.contains(r"_w\d+$")
+    worst = cells["bias"].abs().idxmax()
+    other = cells[~weekly]
+    return {"cells": int(len(cells)), "max_abs_z": float(cells["z"].abs().max()),
+            "mean_z2": float(np.mean(cells["z"] ** 2)), "max_abs_bias": float(cells["bias"].abs().max()),
+            "worst": {"sample": worst[0], "outcome": worst[-1], "bias": float(cells.loc[worst, "bias"]),
+                      "z": float(cells.loc[worst, "z"])},
+            "not_weekly": {"cells": int(len(other)), "max_abs_z": float(other["z"].abs().max()),
+                           "max_abs_bias": float(other["bias"].abs().max())}}
 
 
 def main(argv=None) -> int:

@@ -6,6 +6,7 @@ The headline and the weekly profile are computed here directly with analysis.psm
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,7 @@ from analysis.synthetic import bot
 from evalreport.author import formatting as F
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLINE = {"2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv")}
+HEADLINE = {"2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", support="minmax")}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def data():
 @pytest.fixture(scope="module")
 def inputs(data):
     t = bot.treatment(data)
-    x = bot.covariates(data, "ps").drop(columns=["social_assistance_w1"])
+    x = bot.covariates(data, "ps")  # both benefit dummies; the third benefit is separated (score 0)
     kom = bot.municipality(data)
     # Municipalities without participants cannot be matched exactly; the report leaves them out.
     rows = np.flatnonzero(np.isin(kom, np.unique(kom[t == 1])))
@@ -81,3 +82,71 @@ def test_bot_report_builds_with_its_numbering_and_headline(site_builds, headline
     assert any(c.rstrip("#*") == expected for c in cells), (expected, cells)
     text = "\n".join(p.extract_text() for p in PdfReader(str(result.pdf)).pages)
     assert "Side 2 af" in text and "Bilagstabel 2.1" in text      # the cover has no number
+
+
+def _calls(source: str, name: str) -> list[str]:
+    """The argument text of every call ``name(...)`` in ``source`` (balanced parentheses)."""
+    out, i = [], source.find(name + "(")
+    while i >= 0:
+        j, depth = i + len(name) + 1, 1
+        while depth:
+            depth += {"(": 1, ")": -1}.get(source[j], 0)
+            j += 1
+        out.append(source[i + len(name) + 1:j - 1])
+        i = source.find(name + "(", j)
+    return out
+
+
+def test_every_estimation_call_names_its_support_rule():
+    """Issue 13: the common-support rule is an explicit argument of every estimator specification
+    in the report, not a library default."""
+    from evalreport.engine.qmd import read_qmd
+
+    doc = read_qmd(ROOT / "reports" / "bot" / "index.qmd")
+    calls = [c for cell in doc.cells for c in _calls(cell.source, "MatchingSpec")]
+    assert len(calls) >= 5
+    for args in calls:
+        assert "support=" in args, args
+
+
+def _paragraph_text(html: Path) -> str:
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    return " ".join(" ".join(p.get_text("", strip=False).split()) for p in soup.find_all("p"))
+
+
+@pytest.mark.build
+def test_methods_appendix_states_the_model_the_support_rule_and_the_sweep(site_builds, data, inputs):
+    """The propensity model keeps both benefit dummies: the controls on a third benefit (counted
+    here from the covariates) are the separated ones the appendix and the table note name; the
+    support rule is stated with its estimates under the alternative rule (recomputed here); the
+    SU bias of the old model and of the new one are the committed sweep's (>= 100 draws)."""
+    t, x, kom, rows = inputs
+    third = ((x["social_assistance_w1"] == 0) & (x["integration_benefit_w1"] == 0)).to_numpy()[rows]
+    assert not (third & (t[rows] == 1)).any()
+    text = _paragraph_text(site_builds("bot").html)
+    n_sep = F.fmt_num(int(third.sum()))
+    assert f"så de {n_sep} kontrolpersoner, der ugen før fik en anden ydelse, kunne ikke deltage" in text
+    assert 'support="minmax"' in text and "psmatch2" in text
+    y = pd.DataFrame({"ordinary_employment_2019": bot.window_2019(data, "ordinary_employment")[rows]})
+    specs = {"1": psm.MatchingSpec("ridge", bandwidth="cv", support="minmax"),
+             "2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", support="minmax")}
+    est = {}
+    for rule in ("minmax", "window"):
+        sp = {k: psm.MatchingSpec(s.method, exact=s.exact, bandwidth="cv", support=rule) for k, s in specs.items()}
+        est[rule] = psm.estimate_att(t[rows], x.iloc[rows].reset_index(drop=True), y, sp, cells=kom[rows],
+                                     cv_outcome=y.iloc[:, 0].to_numpy(), n_boot=0).frame.set_index("spec")
+    off = {r: [F.fmt_num(int(e.loc[k, "n_treated"] - e.loc[k, "n_treated_on_support"])) for k in "12"]
+           for r, e in est.items()}
+    att = {r: [F.fmt_num(e.loc[k, "att"], 1, scale=100) for k in "12"] for r, e in est.items()}
+    assert (f"ville {off['window'][0]} og {off['window'][1]} deltagere falde uden for fælles støtte med "
+            f"metode (1) og (2) mod {off['minmax'][0]} og {off['minmax'][1]} med reglen ovenfor") in text
+    assert (f"ville være {att['window'][0]} og {att['window'][1]} procentpoint i stedet for "
+            f"{att['minmax'][0]} og {att['minmax'][1]} procentpoint") in text
+    sweep = json.loads((ROOT / "benchmarks" / "bot_sweep.json").read_text(encoding="utf-8"))
+    assert sweep["script"] == "benchmarks/bot_sweep.py" and sweep["draws"] >= 100
+    assert set(sweep["estimators"]) == {"1", "2", "3", "4", "5", "p1", "p2", "p3", "p4", "p5",
+                                        "u1", "u2", "u3", "u4"}
+    old, new = sweep["su_2019"]["1/uden kh"], sweep["su_2019"]["1"]
+    assert f"på {F.fmt_pp(old['bias'], 2, from_share=True)} med metode (1)" in text
+    assert f"Med begge indikatorer er skævheden {F.fmt_pp(new['bias'], 2, from_share=True)}" in text
+    assert f"den største skævhed {F.fmt_num(sweep['max_abs_z'], 1)} gange" in text

@@ -14,6 +14,8 @@ review found.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -35,6 +37,29 @@ def sweep():
 
 
 @pytest.mark.slow
+def test_committed_figures_are_reproduced(sweep):
+    """benchmarks/bot_sweep.json (what the BOT report cites) is what a fresh sweep gives."""
+    bench, table = sweep
+    fresh = json.loads(json.dumps(bench.headline(table, list(SEEDS))))
+    committed = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "bot_sweep.json")
+                           .read_text(encoding="utf-8"))
+
+    def same(a, b, where):
+        if isinstance(a, dict):
+            assert a.keys() == b.keys(), where
+            for k in a:
+                same(a[k], b[k], f"{where}/{k}")
+        elif isinstance(a, float):
+            assert a == pytest.approx(b, rel=1e-9, abs=1e-12), where
+        else:
+            assert a == b, where
+    same(fresh, committed, "")
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 13 finding (benchmarks/bot_sweep.md): kernel and ridge "
+                   "matching are biased beyond Monte Carlo error in the first weeks of outcomes nearly fixed "
+                   "by the state the week before (education activation, SU); IPW is close to unbiased")
 def test_every_estimator_unbiased_for_every_known_effect(sweep):
     bench, table = sweep
     new = table[~table.index.get_level_values("spec").str.endswith("/uden kh")]
@@ -55,4 +80,23 @@ def test_both_benefit_dummies_remove_the_su_bias(sweep):
     _, table = sweep
     su = table.xs(("main", "alle", "su_2019"), level=("sample", "group", "outcome"))
     assert su.loc["1/uden kh", "z"] < -3          # the review's finding, reproduced
-    assert abs(su.loc["1", "z"]) < 3 and abs(su.loc["2", "z"]) < 3
+    assert su.loc["5/uden kh", "z"] < -3
+    assert abs(su.loc["1", "z"]) < 3 and abs(su.loc["2", "z"]) < 3 and abs(su.loc["5", "z"]) < 2
+    for spec in ("1", "2", "5"):
+        assert abs(su.loc[spec, "bias"]) < abs(su.loc[f"{spec}/uden kh", "bias"]) / 1.5, spec
+
+
+@pytest.mark.slow
+def test_ipw_is_the_closest_to_unbiased(sweep):
+    """What the report says about the estimators besides SU: IPW has the smallest bias of all, and
+    the matching biases sit in the first weeks after start."""
+    bench, table = sweep
+    new = table[~table.index.get_level_values("spec").str.endswith("/uden kh")]
+    new = new[np.isfinite(new["z"])]
+    worst = new.groupby(level="spec")["z"].apply(lambda z: z.abs().max())
+    assert worst.idxmin() in ("5", "p5")
+    assert worst[["5", "p5"]].max() < 6 and np.mean(new.xs("p5", level="spec")["z"] ** 2) < 2
+    for spec in ("1", "2", "3", "4"):
+        cells = new.xs(spec, level="spec")
+        early = cells.index.get_level_values("outcome").str.fullmatch(r".*_w[0-4]")
+        assert cells["z"].abs().idxmax()[-1] in set(cells.index.get_level_values("outcome")[early]), spec

@@ -1871,8 +1871,8 @@ def covariates(data: BotData, kind: str = "ps", mask=None) -> pd.DataFrame:
     ``kind="ps"``: the propensity-score covariates of Bilagstabel 2.1 in printed order
     (:data:`PS_COVARIATES`; Thisted is the reference municipality, no constant). Every participant was
     on integrationsydelse or kontanthjælp the week before, so the two dummies are quasi-separating,
-    exactly as in the published table (±15 with SE 372): drop one of them together with the constant,
-    or accept the large coefficients. ``kind="balance"``: the rows of Bilagstabel 2.2
+    exactly as in the published table (±15 with SE 372): ``analysis.psm.fit_propensity`` handles this
+    (persons on a third benefit get score 0 and the model is fitted on the rest). ``kind="balance"``: the rows of Bilagstabel 2.2
     (:data:`BALANCE_COVARIATES`, incl. the løntilskud lags of Bilagstabel 2.3). If the mask contains
     residents of Skanderborg (unrestricted population, Tabel 5.1) a dummy ``kom_skanderborg`` is added
     after the other municipality dummies. Labels: :data:`COVARIATE_LABELS`."""
