@@ -221,8 +221,12 @@ def table_records(tables_dir: Path) -> list[dict]:
 
 
 def python_info() -> dict:
+    """The interpreter that built. Its environment (``sys.prefix``), not ``sys.executable``:
+    ``.venv/bin/python`` and ``.venv/bin/python3`` are the same Python, and which name a process
+    got depends on how it was started (the ``evalreport`` script, ``-j`` workers, Dask workers),
+    so the executable made manifests of equal builds differ."""
     return {"version": platform.python_version(), "implementation": platform.python_implementation(),
-            "executable": sys.executable, "platform": platform.platform()}
+            "prefix": sys.prefix, "platform": platform.platform()}
 
 
 def package_versions() -> dict[str, str]:
