@@ -58,12 +58,14 @@ the block bootstrap of issue 11, ``--cases 8000x200,8000x1000,50000x200,200000x2
   scheduler, the nanny processes) and a 10-25 s start; it pays only when the workers are other
   machines.
 
-The matrix (``--matrix-boot 200``): 12 builds in 172 s locally with -j 2 (14 s per variant) and
-205 s on the two-worker cluster (17 s); of the summed stage time ~96 pct. is ``execute`` (kernel
-start, reading and deriving BOT's synthetic data once per variant, ~5 s, then the estimate),
-HTML 3 pct., publishing 1 pct. Peak memory: under 1 GB for all local processes together, 180 MB
-per worker. The two sites were identical but for the Python path in the manifests (fixed: the
-manifest records the environment's prefix, not the executable's name).
+The matrix (``--matrix-boot 200``), two runs: 12 builds in 172 s locally with -j 2 (14 s per
+variant) and 205 s on the two-worker cluster (17 s) at load 10; 75 s (6 s) and 208 s (17 s) at
+load 4 while the test suite ran. Of the summed stage time ~96 pct. is ``execute`` (kernel start,
+reading and deriving BOT's synthetic data once per variant, ~5 s, then the estimate), HTML 3
+pct., publishing 1 pct.: a variant costs its kernel and its data, not its bootstrap. Peak
+memory: about 1 GB for all local processes together, 175 MB per worker. The two sites are
+byte-identical (61 files; this comparison found two bugs, fixed: the workers did not get the
+caller's SOURCE_DATE_EPOCH, and manifests named the Python executable as the process was started).
 """
 from __future__ import annotations
 
