@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -12,5 +13,6 @@ def load_benchmark(name: str) -> ModuleType:
     """``benchmarks/<name>.py`` as a module named ``name``."""
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module        # forked workers (--workers 2) pickle its functions by module name
     spec.loader.exec_module(module)
     return module
