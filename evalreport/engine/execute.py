@@ -25,7 +25,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbclient.util import run_sync
 
 from ..errors import CellExecutionFailed, QmdSyntaxError
-from .qmd import CodeCell, Markdown, QmdDocument
+from .qmd import CodeCell, Markdown, QmdDocument, declared_parameters
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 INLINE_MARK = "__EVALREPORT_INLINE__"
@@ -69,31 +69,6 @@ class ExecutionResult:
     outputs: dict[int, list] = field(default_factory=dict)       # cell number -> nbformat outputs
     inline: dict[int, list] = field(default_factory=dict)        # id of Markdown block -> [kind, text]
     seconds: dict[int, float] = field(default_factory=dict)      # cell number -> execution time
-
-
-def declared_parameters(doc: QmdDocument) -> dict[str, object]:
-    """name -> default of the report's parameters (plain assignments in its parameters cell);
-    a default that is not a literal is ``...`` (any value is accepted)."""
-    import ast
-
-    out: dict[str, object] = {}
-    for cell in doc.cells:
-        if not cell.is_parameters:
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            targets = node.targets if isinstance(node, ast.Assign) else (
-                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
-            for target in targets:
-                if isinstance(target, ast.Name):
-                    try:
-                        out[target.id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        out[target.id] = ...
-    return out
 
 
 def _type_word(value) -> str:

@@ -103,24 +103,7 @@ class QmdDocument:
 
     def parameter_defaults(self) -> dict:
         """Names and literal values assigned in the parameters cell (``seed = 2020``)."""
-        import ast
-
-        out: dict = {}
-        for cell in self.cells:
-            if not cell.is_parameters:
-                continue
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:
-                continue
-            for node in tree.body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                        and isinstance(node.targets[0], ast.Name):
-                    try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        pass
-        return out
+        return {k: v for k, v in declared_parameters(self).items() if v is not ...}
 
     def option(self, cell: CodeCell, name: str, default=None):
         """A cell option, falling back to the document's ``execute:`` defaults."""
@@ -314,3 +297,28 @@ def _check_labels(doc: QmdDocument, path) -> None:
         seen[label] = cell.line
         if label.startswith("tbl-") and "tbl-cap" not in cell.options:
             raise QmdSyntaxError(path, cell.line, f"tabellen '{label}' mangler '#| tbl-cap'")
+
+
+def declared_parameters(doc: QmdDocument) -> dict[str, object]:
+    """name -> default of the report's parameters (plain assignments in its parameters cell);
+    a default that is not a literal is ``...`` (any value is accepted)."""
+    import ast
+
+    out: dict[str, object] = {}
+    for cell in doc.cells:
+        if not cell.is_parameters:
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else (
+                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        out[target.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[target.id] = ...
+    return out
