@@ -8,12 +8,12 @@ the PDF only:
    carries its caption as the first row of its ``<thead>``, ending in a
    ``(fortsat)`` that is laid out but hidden. Every page a table reaches then
    starts with the caption and the header, at the same height on every pass.
-2. The document is laid out once and :func:`table_breaks` reads off the rows at
-   which each table starts a new page.
-3. :func:`split_tables` splits those tables there: each further part starts a
-   page, has no ids (they belong to the first part) and shows its "(fortsat)".
-   Only the visibility of "(fortsat)" changes, so the second layout breaks
-   exactly where the first did; it is the one written.
+2. WeasyPrint breaks the table between rows and repeats the ``<thead>`` on
+   every page the table reaches. :func:`reveal_continuations` then walks the
+   laid-out pages and, on every page but a table's first, makes its
+   "(fortsat)" visible. Visibility only changes how a box is drawn, not where
+   it goes, so no further layout is needed: the pages printed are the pages
+   laid out.
 
 A figure cannot break, and WeasyPrint has no deferred page floats: a figure
 that does not fit goes to the next page and leaves the rest of the page empty.
@@ -40,13 +40,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-_ID_ATTR = re.compile(r'\s(id|headers|aria-labelledby)="[^"]*"')
 _TABLE_DIV = re.compile(r'<div\b[^>]*class="er-table[^"]*"[^>]*>')
 _CAPTION = re.compile(r'<div class="er-caption"[^>]*>\s*<p>(.*?)</p>\s*</div>\s*', re.S)
 _TBODY = re.compile(r"(<tbody\b[^>]*>)(.*?)(</tbody>)", re.S)
 _ROW = re.compile(r"<tr\b.*?</tr>", re.S)
 HIDDEN_FORTSAT = '<span class="er-fortsat er-hidden">(fortsat)</span>'
-SHOWN_FORTSAT = '<span class="er-fortsat">(fortsat)</span>'
 
 
 def _div_end(html: str, start: int) -> int:
@@ -109,113 +107,37 @@ def caption_into_header(html: str) -> str:
     return _rewrite(html, change)
 
 
-def table_breaks(document) -> tuple[dict[str, list[int]], dict[str, list[float]]]:
-    """Table id -> indices of the body rows that begin a new page, and table id ->
-    its column widths (px) in this layout."""
-    pages_rows: dict[str, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    widths: dict[str, list[float]] = {}
+def _classes(element) -> list[str]:
+    return (element.get("class") or "").split()
 
-    def walk(box, table_key, page_no):
+
+def reveal_continuations(document) -> dict[str, int]:
+    """Show "(fortsat)" in the repeated header of every page a table continues
+    on (see module docstring). Returns table id -> pages it continues on."""
+    first_seen: set[int] = set()
+    continued: dict[str, int] = defaultdict(int)
+
+    def walk(box, table, on_page):
         element = getattr(box, "element", None)
         tag = getattr(box, "element_tag", None)
-        if element is not None and tag == "div" and "er-table" in (element.get("class") or "").split():
-            table_key = element.get("id") or table_key
-        if tag == "table" and table_key and getattr(box, "column_widths", None):
-            widths.setdefault(table_key, list(box.column_widths))
-        if tag == "tbody" and table_key and element is not None:
-            index = {id(r): i for i, r in enumerate(child for child in element if child.tag == "tr")}
-            for row in getattr(box, "children", []):
-                if getattr(row, "element_tag", None) == "tr" and id(row.element) in index:
-                    pages_rows[table_key][page_no].append(index[id(row.element)])
+        if element is not None and tag == "div" and "er-table" in _classes(element):
+            table = element
+            on_page.add(id(element))
+        if (table is not None and tag == "span" and element is not None
+                and "er-fortsat" in _classes(element) and id(table) in first_seen):
+            for b in _descendants(box):                  # the span and its text
+                b.style = b.style.copy()
+                b.style["visibility"] = "visible"
+            continued[table.get("id") or ""] += 1
             return
         for child in getattr(box, "children", None) or []:
-            walk(child, table_key, page_no)
+            walk(child, table, on_page)
 
-    for page_no, page in enumerate(document.pages):
-        walk(page._page_box, None, page_no)
-    breaks = {}
-    for key, by_page in pages_rows.items():
-        starts = [min(rows) for _, rows in sorted(by_page.items()) if rows]
-        if len(starts) > 1:
-            breaks[key] = sorted(set(starts[1:]))
-    return breaks, {k: w for k, w in widths.items() if k in breaks}
-
-
-def spilled_parts(document) -> dict[str, list[int]]:
-    """Table id -> the parts (0, 1, …) of a split table that run onto a second page."""
-    pages: dict[tuple[str, int], set[int]] = defaultdict(set)
-
-    def walk(box, key, page_no):
-        element = getattr(box, "element", None)
-        if element is not None and getattr(box, "element_tag", None) == "div" \
-                and element.get("data-er-part") is not None:
-            key = (element.get("data-er-table") or "", int(element.get("data-er-part")))
-        if key and getattr(box, "element_tag", None) == "tr":
-            pages[key].add(page_no)
-            return
-        for child in getattr(box, "children", None) or []:
-            walk(child, key, page_no)
-
-    for page_no, page in enumerate(document.pages):
-        walk(page._page_box, None, page_no)
-    out: dict[str, list[int]] = defaultdict(list)
-    for (table, part), on in pages.items():
-        if len(on) > 1:
-            out[table].append(part)
-    return dict(out)
-
-
-def split_tables(html: str, breaks: dict[str, list[int]], widths: dict[str, list[float]] | None = None) -> str:
-    """Split each table at the given body rows (see module docstring). With the
-    whole table's column widths every part keeps them (fixed layout), so its rows
-    wrap, and take the height, they had in the layout the cuts were read from."""
-    def change(block, opening):
-        m = re.search(r'\bid="([^"]+)"', opening)
-        if not m or m.group(1) not in breaks:
-            return block
-        cols = (widths or {}).get(m.group(1))
-        if cols:
-            block = _fix_columns(block, cols)
-        return _split_one(block, breaks[m.group(1)], m.group(1))
-    return _rewrite(html, change)
-
-
-def _fix_columns(block: str, cols: list[float]) -> str:
-    colgroup = "<colgroup>" + "".join(f'<col style="width:{w:.2f}px">' for w in cols) + "</colgroup>"
-    block = re.sub(r"<colgroup>.*?</colgroup>\s*", "", block, count=1, flags=re.S)
-    block = re.sub(r"(<table\b[^>]*>)", lambda m: m.group(1) + colgroup, block, count=1)
-    return block.replace('class="er-table', 'class="er-table er-fixed', 1)
-
-
-def _split_one(block: str, at: list[int], key: str) -> str:
-    tbody = _TBODY.search(block)
-    if not tbody:
-        return block
-    rows = _ROW.findall(tbody.group(2))
-    cuts = [i for i in at if 0 < i < len(rows)]
-    if not cuts:
-        return block
-    head, tail = block[:tbody.start(2)], block[tbody.end(2):]
-    tfoot = re.search(r"<tfoot\b.*?</tfoot>", tail, re.S)
-    tail_without_notes = tail[:tfoot.start()] + tail[tfoot.end():] if tfoot else tail
-    bounds = [0] + cuts + [len(rows)]
-    parts = []
-    for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
-        last = n == len(bounds) - 2
-        part = head + "\n" + "\n".join(rows[a:b]) + "\n" + (tail if last else tail_without_notes)
-        part = part.replace("<div", f'<div data-er-table="{key}" data-er-part="{n}"', 1)
-        if not last:                                     # the page ends here: no bottom margins
-            part = part.replace('class="er-table', 'class="er-table er-split', 1)
-        parts.append(_continuation(part) if n else part)
-    return "\n".join(parts)
-
-
-def _continuation(part: str) -> str:
-    """A later part: no ids (they belong to the first part), "(fortsat)" shown."""
-    body = part.find("<tbody")
-    head = _ID_ATTR.sub("", part[:body]).replace(HIDDEN_FORTSAT, SHOWN_FORTSAT, 1)
-    head = head.replace('class="er-table', 'class="er-table er-continued', 1)
-    return head + part[body:]
+    for page in document.pages:
+        on_page: set[int] = set()
+        walk(page._page_box, None, on_page)
+        first_seen |= on_page
+    return dict(continued)
 
 
 FIGURE_GAP = 0.12
@@ -416,27 +338,14 @@ def tighten(html: str, chapters: list[str]) -> str:
 
 def paginate(render, html: str):
     """Lay out ``html`` with ``render(html) -> Document``: figures deferred over a
-    gap, broken tables continued. Returns the document to write and its HTML."""
+    gap, chapters tightened, broken tables continued under their caption with
+    "(fortsat)". Lays the document out once, or twice when a figure or chapter
+    moved. Returns the document to write and its HTML."""
     html = caption_into_header(html)
     document = render(html)
     moves, tight = figure_moves(document), chapters_to_tighten(document)
     if moves or tight:
         html = tighten(defer_figures(html, moves), tight)
         document = render(html)
-    breaks, widths = table_breaks(document)
-    whole = html
-    for _ in range(3):
-        if not breaks:
-            break
-        html = split_tables(whole, breaks, widths)
-        document = render(html)
-        spilled = spilled_parts(document)
-        if not spilled:
-            break
-        # A part did not quite fit where the first layout broke: cut a row earlier.
-        for table, parts in spilled.items():
-            cuts = breaks.get(table, [])
-            for part in parts:
-                if part < len(cuts) and cuts[part] - 1 > (cuts[part - 1] if part else 0):
-                    cuts[part] -= 1
+    reveal_continuations(document)
     return document, html
