@@ -156,7 +156,7 @@ class ProcessExecutor:
         try:
             with ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), mp_context=ctx,
                                      initializer=_init_worker, initargs=(events,)) as pool:
-                futures = {pool.submit(_build_in_worker, t): t for t in tasks}
+                futures = {pool.submit(_build_in_worker, t): t for t in heaviest_first(tasks)}
                 thread.start()
                 try:
                     for future in as_completed(futures):
@@ -186,6 +186,20 @@ def _interrupt(pool) -> None:
             os.kill(process.pid, signal.SIGINT)
         except (OSError, AttributeError):
             pass
+
+
+def heaviest_first(tasks: list[ReportTask]) -> list[ReportTask]:
+    """The tasks with the largest documents first (longest-processing-time-first:
+    with two workers, the long BOT build starts at once and the short reports fill
+    the other worker, instead of BOT starting last and running alone). The size of
+    the ``.qmd`` stands in for the cost: it is known before anything has run, and
+    the reports' cells, tables and figures grow with it. Stable for equal sizes."""
+    def size(task: ReportTask) -> int:
+        try:
+            return task.project.report_path(task.slug).stat().st_size
+        except OSError:
+            return 0
+    return sorted(tasks, key=size, reverse=True)
 
 
 def make_executor(jobs: int, tasks: int, checker=None, scheduler: str | None = None) -> ReportExecutor:

@@ -112,3 +112,13 @@ def test_live_progress_shows_the_running_cell_per_report():
     text = out.getvalue()
     assert "oto" in text and "celle 2/30 (linje 40)" in text
     assert "færdig: _site/reports/bot/1.0.0/" in text
+
+
+def test_the_largest_reports_are_started_first(tmp_path):
+    from evalreport.build import BuildOptions
+    from evalreport.parallel import ReportTask, heaviest_first
+    project = make(tmp_path, {"kort": "x = 1", "lang": "x = 1\n" + "y = 2\n" * 400, "mellem": "x = 1\n" * 40})
+    tasks = [ReportTask(project, slug, BuildOptions()) for slug in ("kort", "lang", "mellem")]
+    sizes = {t.slug: project.report_path(t.slug).stat().st_size for t in tasks}
+    order = [t.slug for t in heaviest_first(tasks)]
+    assert order == sorted(sizes, key=sizes.get, reverse=True) == ["lang", "mellem", "kort"]
