@@ -210,8 +210,9 @@ def printable_html(html: str) -> str:
 def write_pdf(html: str, target: Path, *, base_url: Path, epoch: int) -> int:
     """Print the page to a tagged PDF (PDF/UA-1); returns the page count.
 
-    Laid out by :func:`evalreport.engine.paginate.paginate` (twice when a table
-    breaks), so a table broken over pages continues with its caption and "(fortsat)".
+    Laid out by :func:`evalreport.engine.paginate.paginate` (twice when a figure is
+    deferred or a chapter tightened), so a table broken over pages continues with its
+    caption and "(fortsat)".
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
