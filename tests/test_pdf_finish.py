@@ -149,6 +149,35 @@ def test_a_long_table_continues_under_its_caption_with_fortsat(tmp_path):
     assert numbers == list(range(1, 131))                # every row once, in order
 
 
+def test_formulas_print_as_images_of_their_svg_with_the_tex_as_alt_text(tmp_path):
+    import base64
+
+    from evalreport.engine import render as R
+    body = render_body("# Kapitel\n\nEffekten $\\beta_{1}$ og\n\n$$Y_i = \\alpha + \\beta T_i$$\n",
+                       style=NumberingStyle())
+    page = render_page(front_matter={"title": "Prøve", "version": "1.0.0", "date": "2026-11-22"},
+                       slug="demo", body_html=body.html, toc=body.toc, build_stamp="Bygget i dag")
+    svgs = re.findall(r'<svg\b[^>]*class="math-svg".*?</svg>', page, re.S)
+    printed = R.math_as_images(page)
+    images = re.findall(r'<img class="math-svg" src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]*)">', printed)
+    assert len(svgs) == len(images) == 2 and "<svg" not in printed.split("<body", 1)[1]
+    assert [base64.b64decode(data).decode() for data, _ in images] == svgs      # the same drawing
+    assert [alt for _, alt in images] == [r"\beta_{1}", r"Y_i = \alpha + \beta T_i"]
+    # Printed pixel for pixel as WeasyPrint prints the inline SVG (same CSS placement).
+    from weasyprint import CSS, HTML
+    pngs = []
+    inline = R.footnotes_to_page_notes(R._FONTS_STYLE.sub("", page, count=1))
+    for name, html in (("svg", inline), ("img", R.math_as_images(inline))):
+        HTML(string=html, base_url=str(tmp_path)).write_pdf(
+            str(tmp_path / f"{name}.pdf"), stylesheets=[CSS(string=R.pdf_font_face_css() + R.PDF_CSS)])
+        subprocess.run(["pdftoppm", "-png", "-r", "100", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+                       check=True)
+        pngs.append([Image.open(f).convert("L") for f in sorted(glob.glob(str(tmp_path / f"{name}-*.png")))])
+    from PIL import ImageChops
+    assert len(pngs[0]) == len(pngs[1]) >= 2
+    assert [ImageChops.difference(a, b).getbbox() for a, b in zip(*pngs)] == [None] * len(pngs[0])
+
+
 def test_a_figure_that_does_not_fit_lets_the_following_text_fill_the_page(tmp_path):
     (tmp_path / "fig.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="450pt" height="300pt" viewBox="0 0 450 300">'
