@@ -409,7 +409,7 @@ def test_bootstrap_is_reproducible_and_reestimates_the_score(simulated, monkeypa
     assert not np.allclose(a.frame["se"], c.frame["se"])
     calls = []
     original = psm._refit_block
-    monkeypatch.setattr(psm, "_refit_block",
+    monkeypatch.setattr(psm.bootstrap, "_refit_block",  # patched where the bootstrap looks it up
                         lambda *args, **kw: calls.extend([args[2]] * len(args[4])) or original(*args, **kw))
     psm.estimate_att(t, X, Y, specs, n_boot=7, seed=42)
     assert sorted(calls) == ["logit"] * 7 + ["probit"] * 7  # one refit per link and replication

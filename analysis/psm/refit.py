@@ -1,0 +1,145 @@
+"""Newton refits of the propensity score on many weighted samples at once (the bootstrap).
+
+In every bootstrap replication the propensity score is re-estimated on the resample (Newton steps
+from the full-sample coefficients, same likelihood as statsmodels). :func:`_refit_block` does that
+for a whole block of resamples given as frequency weights on the original units; see its docstring.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from .propensity import _cdf
+
+
+def _refit_params(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray,
+                  maxiter: int = 40, tol: float = 1e-10, refresh: int = 4) -> np.ndarray:
+    """Maximum-likelihood logit/probit coefficients by Newton-Raphson from ``start`` (one sample;
+    :func:`_refit_block` with all counts 1)."""
+    counts = np.ones((1, len(t)))
+    return _refit_block(design, np.asarray(t, dtype=float), link, start, counts, maxiter=maxiter, tol=tol,
+                        refresh=refresh)[0]
+
+
+def _refit_block(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray, counts: np.ndarray,
+                 maxiter: int = 40, tol: float = 1e-10, refresh: int = 4,
+                 outer: np.ndarray | None = None) -> np.ndarray:
+    """Logit/probit coefficients of m weighted samples at once (m x p), by Newton-Raphson from ``start``.
+
+    Row b of ``counts`` (m x n) holds frequency weights on the rows of ``design``: a bootstrap
+    resample is its counts, so the refit never copies the resampled design. The likelihood is
+    statsmodels' (the bootstrap uses this instead of statsmodels to avoid its per-call overhead).
+    Starting from the full-sample estimate, each sample's Hessian is computed (and inverted) at the
+    start and every ``refresh`` iterations and reused in between (chord steps; the Hessian barely
+    moves near the optimum). Singular Hessians (a dummy constant in a resample) get the
+    pseudo-inverse, i.e. the least-squares step, which leaves that coefficient alone. Step halving
+    keeps each log-likelihood from decreasing. A sample stops when none of its fitted probabilities
+    moves by more than ``tol`` and is then left alone, so its coefficients are those of a fit on its
+    own: under quasi-separation some coefficients drift for ever while the scores, which is all
+    matching uses, are settled.
+
+    The m samples share the matrix products X beta and X' r (one BLAS call each per iteration
+    instead of m), and their Hessians are one product (counts x weights) @ ``outer``, where
+    ``outer`` (:func:`_outer_products`, n x p(p+1)/2) holds the products x_i x_i' of every row:
+    computed once per estimation, it halves the floating-point work of the Hessians.
+    """
+    X = np.asarray(design, dtype=float)
+    C = np.asarray(counts, dtype=float)
+    m, p = C.shape[0], X.shape[1]
+    q = 2 * t - 1
+    used = C > 0
+    beta = np.tile(np.asarray(start, dtype=float), (m, 1))
+    eta = beta @ X.T
+    prob = _cdf(eta, link)
+    ll = _loglik_rows(eta, t, q, link, C)
+    hess_inv = np.empty((m, p, p))
+    active = np.arange(m)
+    for it in range(maxiter):
+        if not active.size:
+            break
+        Ca = C[active]
+        r, w = _score_weights(eta[active], prob[active], t, q, link)
+        grad = (Ca * r) @ X
+        if it % refresh == 0:
+            hess_inv[active] = _inverse_hessians(X, Ca * w, outer)
+        step = np.einsum("bij,bj->bi", hess_inv[active], grad)
+        eta_new = (beta[active] + step) @ X.T
+        ll_new = _loglik_rows(eta_new, t, q, link, Ca)
+        ll_old = ll[active]
+        for _half in range(30):
+            worse = ll_new < ll_old - 1e-12 * np.maximum(1.0, np.abs(ll_old))
+            if not worse.any():
+                break
+            step[worse] /= 2
+            eta_new[worse] = (beta[active[worse]] + step[worse]) @ X.T
+            ll_new[worse] = _loglik_rows(eta_new[worse], t, q, link, Ca[worse])
+        prob_new = _cdf(eta_new, link)
+        moved = np.max(np.abs(prob_new - prob[active]) * used[active], axis=1)
+        beta[active] += step
+        eta[active] = eta_new
+        prob[active] = prob_new
+        ll[active] = ll_new
+        active = active[moved >= tol]
+    return beta
+
+
+def _outer_products(design: np.ndarray) -> np.ndarray:
+    """n x p(p+1)/2: row i holds x_i x_i' (upper triangle, row-major) of the design's row i."""
+    X = np.asarray(design, dtype=float)
+    n, p = X.shape
+    out = np.empty((n, p * (p + 1) // 2))
+    off = 0
+    for j in range(p):
+        np.multiply(X[:, j:j + 1], X[:, j:], out=out[:, off:off + p - j])
+        off += p - j
+    return out
+
+
+def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
+    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular."""
+    m, p = len(V), X.shape[1]
+    if outer is None:
+        H = np.stack([X.T @ (X * v[:, None]) for v in V])
+    else:
+        iu = np.triu_indices(p)
+        H = np.empty((m, p, p))
+        U = V @ outer
+        H[:, iu[0], iu[1]] = U
+        H[:, iu[1], iu[0]] = U
+    try:
+        inv = np.linalg.inv(H)
+        bad = ~np.all(np.isfinite(inv), axis=(1, 2))
+    except np.linalg.LinAlgError:
+        inv = np.empty_like(H)
+        bad = np.zeros(m, bool)
+        for b in range(m):
+            try:
+                inv[b] = np.linalg.inv(H[b])
+                bad[b] = not np.all(np.isfinite(inv[b]))
+            except np.linalg.LinAlgError:
+                bad[b] = True
+    for b in np.flatnonzero(bad):
+        inv[b] = np.linalg.pinv(H[b])
+    return inv
+
+
+def _loglik_rows(eta: np.ndarray, t: np.ndarray, q: np.ndarray, link: str, counts: np.ndarray) -> np.ndarray:
+    """Weighted log-likelihood of each row of ``eta`` (m x n)."""
+    if link == "logit":  # log(1 + exp(-q eta)) as np.logaddexp computes it, without its slow scalar loop
+        return -np.sum(counts * (np.maximum(-q * eta, 0.0) + np.log1p(np.exp(-np.abs(eta)))), axis=1)
+    return np.sum(counts * special.log_ndtr(q * eta), axis=1)
+
+
+def _score_weights(eta: np.ndarray, prob: np.ndarray, t: np.ndarray, q: np.ndarray, link: str
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """d loglik / d eta and the Newton weights -d2 loglik / d eta2, per unit (``prob`` = cdf(eta))."""
+    if link == "logit":
+        return t - prob, prob * (1 - prob)
+    lam = q * np.exp(_log_mills(q * eta))
+    return lam, lam * (lam + eta)
+
+
+def _log_mills(z: np.ndarray) -> np.ndarray:
+    """log(phi(z) / Phi(z)), stable for large negative z."""
+    return -0.5 * z * z - 0.5 * np.log(2 * np.pi) - special.log_ndtr(z)
