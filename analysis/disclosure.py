@@ -122,6 +122,14 @@ def primary_rule(persons, *, min_count: int = 3, kind: str = "statistic", value=
     return None
 
 
+def small_bins(counts, *, min_count: int = 3) -> np.ndarray:
+    """Which bins of a histogram (or points of any figure drawn from counts) may not be
+    shown: those with at least one and fewer than ``min_count`` persons. An empty bin is
+    shown (as empty); its neighbours' counts are what the reader sees."""
+    c = np.asarray(counts, dtype=float)
+    return (c > 0) & (c < min_count)
+
+
 def protect_cells(persons: pd.DataFrame, *, min_count: int = 3, kinds: pd.DataFrame | None = None,
                   values: pd.DataFrame | None = None, parts: dict | None = None,
                   suppress_zero: bool = False) -> pd.DataFrame:

@@ -140,6 +140,30 @@ def test_histogram_and_density():
     assert [ln.get_label() for ln in ax.get_lines()] == ["Deltagere", "Kontrol"]
 
 
+def test_histogram_leaves_out_bins_with_fewer_than_the_minimum_count():
+    # Bins [0,1) … [4,5): 40, 2, 0, 1, 30 observations in A; B has 5 in the second bin.
+    a = np.r_[np.full(40, 0.5), [1.5, 1.5], np.full(1, 3.5), np.full(30, 4.5)]
+    b = np.full(5, 1.5)
+    edges = np.arange(6.0)
+    ax = G.histogram({"A": a, "B": b}, bins=edges, min_count=3)
+    heights = {p.get_label(): p.get_data().values for p in ax.patches}
+    expected_a = np.histogram(a, bins=edges)[0].astype(float)
+    expected_a[[1, 3]] = np.nan                              # 2 and 1 observations: not shown
+    np.testing.assert_array_equal(heights["A"], expected_a)
+    np.testing.assert_array_equal(heights["B"], np.histogram(b, bins=edges)[0])   # 5 ≥ 3, zeros shown
+    assert G.hidden_bins({"A": a, "B": b}, bins=edges, min_count=3) == 2
+    assert G.hidden_bins({"A": a, "B": b}, bins=edges, min_count=1) == 0
+    assert G.hidden_bins_note(2, min_count=3, unit="besvarelser") == (
+        "Af hensyn til diskretionen er 2 søjler med færre end 3 besvarelser udeladt (de står som et hul i figuren).")
+    assert G.hidden_bins_note(0, min_count=3) == ""
+    # Density and weights: the heights are the weighted density; the rule counts persons.
+    w = np.r_[np.full(40, 2.0), [50.0, 50.0], [1.0], np.full(30, 1.0)]
+    ax = G.histogram({"A": a}, bins=edges, weights={"A": w}, density=True, min_count=3)
+    dens = np.histogram(a, bins=edges, weights=w, density=True)[0]
+    got = ax.patches[0].get_data().values
+    assert np.isnan(got[1]) and np.isnan(got[3]) and got[0] == pytest.approx(dens[0])
+
+
 def test_km_curves_are_step_functions_from_one():
     table = pd.DataFrame({
         "group": ["Indsats"] * 3 + ["Kontrol"] * 3,

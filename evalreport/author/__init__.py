@@ -21,7 +21,8 @@ from .data import load_synthetic, read_csv
 from .disclosure import protect
 from .figures import (BLUE, GREEN, GREY, LIGHT, PALETTE, RED, arrow, bar_chart, box, danish_ticks,
                       density, diagram, dot_whisker, effect_over_time, effects_over_time,
-                      figure_notes, flow_diagram, histogram, km_curves, new_figure, use_house_style)
+                      figure_notes, flow_diagram, hidden_bins, hidden_bins_note, histogram, km_curves,
+                      new_figure, use_house_style)
 from .formatting import (DEFAULT_STAR_LEVELS, cap, fmt_approx, fmt_ci, fmt_count, fmt_est_ci,
                          fmt_est_se, fmt_int, fmt_ki, fmt_kr, fmt_mean_sd, fmt_num, fmt_p, fmt_p_eq,
                          fmt_pct, fmt_pp, fraction_word, num_word, options, round_to, set_options,
@@ -53,7 +54,7 @@ __all__ = [
     "effect_table", "stacked_table", "count_table", "profile_table", "protect",
     # figures
     "new_figure", "use_house_style", "danish_ticks", "PALETTE", "LIGHT", "BLUE", "RED", "GREEN",
-    "GREY", "effect_over_time", "effects_over_time", "dot_whisker", "histogram", "density",
+    "GREY", "effect_over_time", "effects_over_time", "dot_whisker", "histogram", "hidden_bins", "hidden_bins_note", "density",
     "km_curves", "flow_diagram", "box", "arrow", "diagram", "bar_chart", "figure_notes",
     # data and sources
     "load_synthetic", "read_csv", "source_line", "synthetic_label", "synthetic_notice",
