@@ -126,13 +126,21 @@ def bootstrap_replicates(boot: Bootstrap, draws: np.ndarray, *, mapper: Callable
     ``map`` by default) may be replaced by any map over the blocks, e.g. one that runs them on a
     cluster, without changing the numbers.
     """
-    n_boot = len(draws)
+    blocks = [draws[i:i + BOOT_BLOCK] for i in _block_starts(len(draws))]
+    return _assemble(boot, len(draws), list(mapper(functools.partial(_replicate_block, boot), blocks)))
+
+
+def _block_starts(n_boot: int) -> range:
+    """First replication of every block: 0, BOOT_BLOCK, 2 BOOT_BLOCK, ... below ``n_boot``."""
+    return range(0, n_boot, BOOT_BLOCK)
+
+
+def _assemble(boot: Bootstrap, n_boot: int, blocks: list) -> np.ndarray:
+    """The n_boot x specs x k replicates from the blocks' results, in order."""
     shape = (n_boot, len(boot.specs), boot.Y.shape[1])
     if n_boot == 0:
         return np.empty(shape)
-    blocks = [draws[i:i + BOOT_BLOCK] for i in range(0, n_boot, BOOT_BLOCK)]
-    out = list(mapper(functools.partial(_replicate_block, boot), blocks))
-    return np.concatenate(out, axis=0).reshape(shape)
+    return np.concatenate(blocks, axis=0).reshape(shape)
 
 
 def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:

@@ -177,6 +177,42 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     builtin ``map``), e.g. ``evalreport.author.cluster_map()`` to spread one large estimation
     over a Dask cluster's workers. Same numbers.
     """
+    prep = _prepare_att(treated, covariates, outcomes, specs, cells=cells, cv_outcome=cv_outcome,
+                        n_boot=n_boot, seed=seed, stratify=stratify, keep_replicates=keep_replicates, alpha=alpha)
+    return _finish_att(prep, bootstrap_replicates(prep.boot, prep.draws(), mapper=mapper or map))
+
+
+@dataclass(eq=False)
+class _PreparedATT:
+    """:func:`estimate_att` up to its bootstrap: the full-sample estimates and the fixed problem of the
+    replications (``boot``). :func:`_finish_att` adds the replicates. Split so that
+    :func:`~analysis.psm.samples.estimate_samples` can run the bootstrap blocks of all its
+    estimations in one pool (same numbers: the blocks are pure functions of ``boot`` and the draws).
+    """
+
+    specs: dict
+    cols: tuple
+    n: int
+    scores: dict
+    weights: dict
+    est: dict
+    bandwidths: dict
+    cvs: dict
+    boot: Bootstrap
+    seed: object
+    n_boot: int
+    stratify: bool
+    alpha: float
+    keep_replicates: bool
+
+    def draws(self) -> np.ndarray:
+        """The resamples (n_boot x n positions), drawn from ``seed`` as :func:`estimate_att` always has."""
+        return draw_resamples(np.random.default_rng(self.seed), self.boot.t, self.n_boot, stratify=self.stratify)
+
+
+def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_boot, seed, stratify,
+                 keep_replicates, alpha) -> _PreparedATT:
+    """Everything of :func:`estimate_att` before the bootstrap (arguments as there)."""
     specs = _normalise_specs(specs)
     t = _as_treatment(treated)
     n = len(t)
@@ -215,18 +251,23 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
 
     # bootstrap: the resamples are drawn first (the random stream of the earlier per-replication
     # loop), then replicated in fixed blocks by _replicate_block; see Bootstrap.
-    k = Y.shape[1]
-    names = list(specs)
     boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
                      scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()})
-    draws = draw_resamples(np.random.default_rng(seed), t, n_boot, stratify=stratify)
-    R = bootstrap_replicates(boot, draws, mapper=mapper or map)
-    reps = {name: R[:, j, :] for j, name in enumerate(names)}
+    return _PreparedATT(specs=specs, cols=cols, n=n, scores=scores, weights=weights, est=est,
+                        bandwidths=bandwidths, cvs=cvs, boot=boot, seed=seed, n_boot=n_boot, stratify=stratify,
+                        alpha=alpha, keep_replicates=keep_replicates)
 
-    z_crit = stats.norm.ppf(1 - alpha / 2)
+
+def _finish_att(prep: _PreparedATT, R: np.ndarray) -> PSMResult:
+    """The :class:`PSMResult` of a prepared estimation from its replicate ATTs ``R`` (n_boot x specs x k)."""
+    specs, cols, n, n_boot = prep.specs, prep.cols, prep.n, prep.n_boot
+    bandwidths, weights = prep.bandwidths, prep.weights
+    k = len(cols)
+    reps = {name: R[:, j, :] for j, name in enumerate(specs)}
+    z_crit = stats.norm.ppf(1 - prep.alpha / 2)
     rows = []
     for name, s in specs.items():
-        m1, m0 = est[name]
+        m1, m0 = prep.est[name]
         a = m1 - m0
         R = reps[name]
         nb = np.sum(np.isfinite(R), axis=0)
@@ -242,6 +283,6 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
                          int(nb[j]) if n_boot else 0, s.method, None if s.method == "ipw" else s.kernel,
                          s.link, s.exact, bandwidths[name]))
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
-    return PSMResult(frame=frame, index=np.arange(n), scores=scores, weights=weights, bandwidths=bandwidths,
-                     cv=cvs, replicates=reps if keep_replicates else None,
-                     seed=seed if isinstance(seed, (int, np.integer)) else None)
+    return PSMResult(frame=frame, index=np.arange(n), scores=prep.scores, weights=weights, bandwidths=bandwidths,
+                     cv=prep.cvs, replicates=reps if prep.keep_replicates else None,
+                     seed=prep.seed if isinstance(prep.seed, (int, np.integer)) else None)

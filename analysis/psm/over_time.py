@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from .common import _as_treatment, _child_seeds, _outcome_matrix, _subset
-from .estimate import _normalise_specs, estimate_att
+from .bootstrap import bootstrap_replicates
+from .estimate import _finish_att, _normalise_specs, _prepare_att
 
 
 def effects_over_time(treated, covariates: pd.DataFrame, outcomes, specs, *, periods: Sequence | None = None,
@@ -25,6 +27,24 @@ def effects_over_time(treated, covariates: pd.DataFrame, outcomes, specs, *, per
     Tidy: spec, <period_name>, att, se, ci_low, ci_high, p_value, control_level,
     treated_level, n_obs, n_treated_on_support, bandwidth.
     """
+    parts = _prepare_over_time(treated, covariates, outcomes, specs, periods=periods, cells=cells,
+                               cv_outcome=cv_outcome, n_boot=n_boot, seed=seed, stratify=stratify, alpha=alpha)
+    results = [_finish_att(prep, bootstrap_replicates(prep.boot, prep.draws())) for prep, _ in parts.samples]
+    return _finish_over_time(parts, results, period_name)
+
+
+@dataclass(eq=False)
+class _PreparedOverTime:
+    """:func:`effects_over_time` before its bootstraps: one prepared estimation per missingness
+    pattern (``samples``: (prepared estimation, its outcome columns)), the periods and the spec order."""
+
+    samples: list
+    periods: list
+    spec_order: dict
+
+
+def _prepare_over_time(treated, covariates, outcomes, specs, *, periods, cells, cv_outcome, n_boot, seed,
+                       stratify, alpha) -> _PreparedOverTime:
     t = _as_treatment(treated)
     Y, cols = _outcome_matrix(outcomes, len(t))
     per = list(cols) if periods is None else list(periods)
@@ -34,20 +54,28 @@ def effects_over_time(treated, covariates: pd.DataFrame, outcomes, specs, *, per
     patterns: dict[bytes, list[int]] = {}
     for j in range(Y.shape[1]):
         patterns.setdefault(obs[:, j].tobytes(), []).append(j)
-    frames = []
+    samples = []
     for (key, js), child in zip(patterns.items(), _child_seeds(seed, len(patterns))):
         rows = np.flatnonzero(obs[:, js[0]])
         cvo = None if cv_outcome is None else np.asarray(cv_outcome, dtype=float)[rows]
-        res = estimate_att(t[rows], _subset(covariates, rows), Y[np.ix_(rows, js)], specs,
-                           cells=_subset(cells, rows), cv_outcome=cvo, n_boot=n_boot, seed=child,
-                           stratify=stratify, alpha=alpha)
+        prep = _prepare_att(t[rows], _subset(covariates, rows), Y[np.ix_(rows, js)], specs,
+                            cells=_subset(cells, rows), cv_outcome=cvo, n_boot=n_boot, seed=child,
+                            stratify=stratify, keep_replicates=False, alpha=alpha)
+        samples.append((prep, js))
+    return _PreparedOverTime(samples=samples, periods=per,
+                             spec_order={name: i for i, name in enumerate(_normalise_specs(specs))})
+
+
+def _finish_over_time(parts: _PreparedOverTime, results: list, period_name: str) -> pd.DataFrame:
+    """The tidy frame of :func:`effects_over_time` from the results of its samples (in order)."""
+    frames = []
+    for (_, js), res in zip(parts.samples, results):
         f = res.frame
         pos = np.array([js[int(c)] for c in f["column"]])
-        f = f.assign(**{period_name: [per[j] for j in pos]}, _pos=pos)
+        f = f.assign(**{period_name: [parts.periods[j] for j in pos]}, _pos=pos)
         frames.append(f)
     out = pd.concat(frames, ignore_index=True)
-    order = {name: i for i, name in enumerate(_normalise_specs(specs))}
-    out = out.assign(_spec=out["spec"].map(order)).sort_values(["_spec", "_pos"], kind="stable")
+    out = out.assign(_spec=out["spec"].map(parts.spec_order)).sort_values(["_spec", "_pos"], kind="stable")
     out = out.reset_index(drop=True).rename(columns={"control_mean": "control_level",
                                                      "treated_mean": "treated_level"})
     return out[["spec", period_name, "att", "se", "ci_low", "ci_high", "p_value", "control_level",

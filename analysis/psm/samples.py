@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from .common import _outcome_matrix, _subset
-from .estimate import PSMResult, _normalise_specs, estimate_att
-from .over_time import effects_over_time
+from .bootstrap import BOOT_BLOCK, _assemble, _block_starts, _replicate_block
+from .estimate import PSMResult, _finish_att, _normalise_specs, _prepare_att, _PreparedATT, estimate_att
+from .over_time import _finish_over_time, _prepare_over_time, effects_over_time
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,20 +109,66 @@ def _strip_result(res: PSMResult, rows: np.ndarray) -> PSMResult:
                      cv=res.cv, replicates=None, seed=res.seed)
 
 
-def _run_task(task: SampleTask, n_boot: int):
+def _task_inputs(task: SampleTask, n_boot: int) -> tuple:
+    """The task's treatment, covariates and outcomes on its rows, and the common keyword arguments."""
     r = task.rows
     cvo = None if task.cv_outcome is None else np.asarray(task.cv_outcome, dtype=float)[r]
     common = dict(cells=_subset(task.cells, r), cv_outcome=cvo, n_boot=n_boot, seed=_copy_seed(task.seed))
     t, X, Y = np.asarray(task.treated, dtype=float)[r], _subset(task.covariates, r), _subset(task.outcomes, r)
+    return t, X, Y, common
+
+
+def _run_task(task: SampleTask, n_boot: int):
+    t, X, Y, common = _task_inputs(task, n_boot)
     if task.over_time:
         return effects_over_time(t, X, Y, task.specs, periods=task.periods, period_name=task.period_name,
                                  **common)
-    return _strip_result(estimate_att(t, X, Y, task.specs, **common), r)
+    return _strip_result(estimate_att(t, X, Y, task.specs, **common), task.rows)
+
+
+def _prepare_task(task: SampleTask, n_boot: int):
+    """Round 1 of the pool (:func:`estimate_samples`): the task's estimations up to their bootstraps,
+    without the large arrays the parent does not need (the bootstrap's own copies stay)."""
+    t, X, Y, common = _task_inputs(task, n_boot)
+    if task.over_time:
+        parts = _prepare_over_time(t, X, Y, task.specs, periods=task.periods, stratify=True, alpha=0.05, **common)
+        for prep, _ in parts.samples:
+            _strip_prepared(prep)
+        return parts
+    return _strip_prepared(_prepare_att(t, X, Y, task.specs, stratify=True, keep_replicates=False, alpha=0.05,
+                                        **common))
+
+
+def _strip_prepared(prep: _PreparedATT) -> _PreparedATT:
+    prep.weights = {k: dataclasses.replace(w, matrix=None) for k, w in prep.weights.items()}
+    prep.scores = {k: dataclasses.replace(s, model=None, design=np.empty((0, 0))) for k, s in prep.scores.items()}
+    return prep
+
+
+def _estimations(task: SampleTask, prepared) -> list:
+    """The prepared estimations of a task (one, or one per missingness pattern of an over-time task)."""
+    return [prep for prep, _ in prepared.samples] if task.over_time else [prepared]
+
+
+def _finish_task(task: SampleTask, prepared, replicates: list):
+    """Round 3, in the parent: the task's result from its prepared estimations and their replicates."""
+    if task.over_time:
+        results = [_finish_att(prep, R) for (prep, _), R in zip(prepared.samples, replicates)]
+        return _finish_over_time(prepared, results, task.period_name)
+    return _strip_result(_finish_att(prepared, replicates[0]), task.rows)
+
+
+def _block_cost(prep: _PreparedATT) -> float:
+    """Relative running time of one bootstrap block of ``prep`` (for the order only; as
+    :meth:`SampleTask.estimated_cost`: the score refits dominate, then the weights per spec)."""
+    boot = prep.boot
+    terms = sum(design.shape[1] for design, _, _ in boot.scores.values())
+    return boot.n * (terms + 3 * len(boot.specs) + len(boot.specs) * boot.Y.shape[1] / 150)
 
 
 _WORKER_TASKS: tuple = ()
-
 _WORKER_N_BOOT: int = 0
+_WORKER_BOOTS: tuple = ()
 
 
 def _worker_init(tasks, n_boot):
@@ -132,6 +179,56 @@ def _worker_init(tasks, n_boot):
 
 def _worker_run(i: int):
     return _run_task(_WORKER_TASKS[i], _WORKER_N_BOOT)
+
+
+def _worker_prepare(i: int):
+    return _prepare_task(_WORKER_TASKS[i], _WORKER_N_BOOT)
+
+
+def _worker_init_blocks(boots):
+    # runs in the forked worker: the bootstraps and their draws are inherited through fork, not pickled
+    global _WORKER_BOOTS
+    _WORKER_BOOTS = boots
+
+
+def _worker_block(f: int, start: int):
+    boot, draws = _WORKER_BOOTS[f]
+    return _replicate_block(boot, draws[start:start + BOOT_BLOCK])
+
+
+def _in_pool(ctx, workers: int, initializer, initargs, run, jobs: list) -> list:
+    """``[run(*job) for job in jobs]`` in a forked pool, started in the order of ``jobs``; the first
+    error is raised here and the jobs not yet started are cancelled."""
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=initializer,
+                             initargs=initargs) as pool:
+        futures = [pool.submit(run, *job) for job in jobs]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # do not start the remaining jobs
+            raise
+
+
+def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict:
+    """The pool of :func:`estimate_samples` in three rounds: (1) every task up to its bootstraps, in the
+    pool; (2) the bootstrap blocks of all tasks' estimations together, heaviest first, in a new
+    pool forked after round 1 (so the workers inherit the bootstraps); (3) the results, here."""
+    if len(tasks) == 1:
+        prepared = {i: _prepare_task(tasks[i], n_boot) for i in order}
+    else:
+        prepared = dict(zip(order, _in_pool(ctx, workers, _worker_init, (tuple(tasks), n_boot), _worker_prepare,
+                                            [(i,) for i in order])))
+    flat = [(i, prep) for i in order for prep in _estimations(tasks[i], prepared[i])]
+    boots = tuple((prep.boot, prep.draws()) for _, prep in flat)
+    jobs = [(f, start) for f, (_, prep) in enumerate(flat) for start in _block_starts(prep.n_boot)]
+    jobs.sort(key=lambda job: -_block_cost(flat[job[0]][1]))  # stable: ties keep the tasks' order
+    blocks = _in_pool(ctx, workers, _worker_init_blocks, (boots,), _worker_block, jobs) if jobs else []
+    done = dict(zip(jobs, blocks))
+    replicates: dict = {}
+    for f, (i, prep) in enumerate(flat):
+        R = _assemble(prep.boot, prep.n_boot, [done[(f, start)] for start in _block_starts(prep.n_boot)])
+        replicates.setdefault(i, []).append(R)
+    return {i: _finish_task(tasks[i], prepared[i], replicates[i]) for i in order}
 
 
 def _fork_context():
@@ -154,14 +251,19 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     :func:`effects_over_time` when ``over_time`` is set, on its ``rows`` with
     its own ``seed`` and ``n_boot`` replications.
 
-    Execution: tasks are started heaviest first (:attr:`SampleTask.cost`,
-    default :meth:`SampleTask.estimated_cost`) in a pool of ``workers``
-    processes (default :func:`default_workers`, min(2, CPUs)) started by fork,
-    which inherit the tasks; only the results travel back. With
-    ``workers=1``, a single task, or no fork start method (non-Linux) the tasks
+    Execution: in a pool of ``workers`` processes (default :func:`default_workers`,
+    min(2, CPUs)) started by fork, in two rounds, so that all workers stay busy
+    to the end however unequal the tasks: first every task's score, bandwidths and
+    full-sample estimates, tasks heaviest first (:attr:`SampleTask.cost`, default
+    :meth:`SampleTask.estimated_cost`); then the bootstrap blocks
+    (:data:`~analysis.psm.bootstrap.BOOT_BLOCK` replications each) of all tasks
+    together, heaviest first, in a pool forked afterwards; the results are put
+    together here. Workers inherit what they need through fork; only results
+    travel back. With ``workers=1`` or no fork start method (non-Linux) the tasks
     run one after the other in the calling process. The results do not depend
-    on ``workers`` or on the order of the tasks. Errors in a task are raised here.
-    Warnings filters are inherited from the caller.
+    on ``workers`` or on the order of the tasks (a block is a pure function of
+    its estimation and draws). Errors in a task are raised here. Warnings
+    filters are inherited from the caller.
 
     ``mapper``: instead of the pool, a ``map(function, tasks)`` that returns the
     results in order, e.g. one over the workers of a Dask cluster
@@ -202,16 +304,9 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     if mapper is not None:
         done = mapper(functools.partial(_run_task, n_boot=n_boot), [tasks[i] for i in order])
         results = dict(zip(order, done))
-    elif workers == 1 or len(tasks) <= 1 or ctx is None:
+    elif workers == 1 or not tasks or ctx is None:
         for i in order:
             results[i] = _run_task(tasks[i], n_boot)
     else:
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx,
-                                 initializer=_worker_init, initargs=(tuple(tasks), n_boot)) as pool:
-            futures = {i: pool.submit(_worker_run, i) for i in order}
-            try:
-                results = {i: f.result() for i, f in futures.items()}
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)  # do not start the remaining tasks
-                raise
+        results = _in_rounds(tasks, order, n_boot, workers, ctx)
     return {tasks[i].key: results[i] for i in range(len(tasks))}
