@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special, stats
+from statsmodels.discrete.discrete_model import Logit, Probit  # not statsmodels.api: ~0.4 s less import
 
 from .common import LINKS, _as_treatment
 
@@ -166,7 +166,7 @@ def fit_propensity(treated, covariates: pd.DataFrame, *, link: str = "logit",
 
 
 def _ml_fit(t, design, link, maxiter):
-    model_cls = sm.Logit if link == "logit" else sm.Probit
+    model_cls = Logit if link == "logit" else Probit
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence / separation: recorded in `converged`
         return model_cls(t, design).fit(method="newton", maxiter=maxiter, disp=0)
