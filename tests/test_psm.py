@@ -39,7 +39,7 @@ def epan(u):
 
 def test_kernel_epanechnikov_weights_by_hand():
     t, p = tiny()
-    w = psm.matching_weights(t, p, method="kernel", kernel="epanechnikov", bandwidth=H)
+    w = psm.matching_weights(t, p, method="kernel", kernel="epanechnikov", bandwidth=H, keep_matrix=True)
     # treated A (0.375): u = -0.5, -0.125, 0.375, 1.0 (on the boundary: no weight)
     kA = [0.75 * (1 - 0.25), 0.75 * (1 - 0.015625), 0.75 * (1 - 0.140625), 0.0]
     # treated B (0.5625): u = -1.25 (outside), -0.875, -0.375, 0.25
@@ -52,7 +52,7 @@ def test_kernel_epanechnikov_weights_by_hand():
 
 def test_kernel_uniform_weights_by_hand():
     t, p = tiny()
-    w = psm.matching_weights(t, p, method="kernel", kernel="uniform", bandwidth=H)
+    w = psm.matching_weights(t, p, method="kernel", kernel="uniform", bandwidth=H, keep_matrix=True)
     # A reaches controls 1-3 (control 4 is exactly h away: excluded); B reaches controls 2-4
     expected = np.array([[1 / 3, 1 / 3, 1 / 3, 0], [0, 1 / 3, 1 / 3, 1 / 3]])
     np.testing.assert_allclose(w.matrix, expected, atol=1e-15)
@@ -62,7 +62,7 @@ def test_kernel_uniform_weights_by_hand():
 def test_ridge_weights_by_hand():
     t, p = tiny()
     r = 5 / 16
-    w = psm.matching_weights(t, p, method="ridge", kernel="epanechnikov", bandwidth=H)
+    w = psm.matching_weights(t, p, method="ridge", kernel="epanechnikov", bandwidth=H, keep_matrix=True)
     assert w.ridge == r
     rows = []
     for pi in T_SCORES:
@@ -83,7 +83,8 @@ def test_ridge_with_r0_is_local_linear_regression():
     p1, p0 = rng.uniform(0.2, 0.6, 7), rng.uniform(0.1, 0.7, 40)
     y0 = rng.normal(size=40)
     t = np.r_[np.ones(7), np.zeros(40)]
-    w = psm.matching_weights(t, np.r_[p1, p0], method="ridge", bandwidth=0.2, ridge=0.0, support="window")
+    w = psm.matching_weights(t, np.r_[p1, p0], method="ridge", bandwidth=0.2, ridge=0.0, support="window",
+                             keep_matrix=True)
     for i, pi in enumerate(p1):
         k = np.array([epan((pj - pi) / 0.2) for pj in p0])
         X = np.column_stack([np.ones(40), p0 - pi]) * np.sqrt(k)[:, None]
@@ -120,7 +121,7 @@ def test_att_for_an_outcome_matrix_by_hand():
 def test_common_support_minmax_and_window():
     t = np.array([1, 1, 1, 0, 0, 0, 0])
     p = np.r_[T_SCORES, 0.70, C_SCORES]  # 0.70 is above the largest control score 0.625
-    w = psm.matching_weights(t, p, method="kernel", bandwidth=H)
+    w = psm.matching_weights(t, p, method="kernel", bandwidth=H, keep_matrix=True)
     assert list(w.on_support) == [True, True, False] and w.n_off_support == 1
     assert w.matrix[2].sum() == 0 and w.control_weights.sum() == pytest.approx(1.0)
     # without the min/max rule 0.70 is matched to 0.625, but a tiny bandwidth leaves it alone
@@ -138,7 +139,7 @@ def test_ridge_falls_back_to_kernel_when_window_scores_are_tied():
     # window holds two controls with the treated unit's own score: S = 0 and d = 0 (0/0 without the rule)
     t = np.array([1, 0, 0, 0])
     p = np.array([0.32, 0.32, 0.32, 0.60])
-    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.1)
+    w = psm.matching_weights(t, p, method="ridge", bandwidth=0.1, keep_matrix=True)
     np.testing.assert_allclose(w.matrix, [[0.5, 0.5, 0.0]])
     fast = psm._weights_arrays(p[:1], p[1:], None, None, np.array([0]), np.arange(1, 4), "ridge",
                                "epanechnikov", 0.1, 5 / 16, "minmax", None, keep_matrix=False)
@@ -157,7 +158,7 @@ def test_exact_matching_never_pairs_across_cells():
     t[cells == "Egedal"] = 1  # a municipality with treated but no controls
     p = np.clip(rng.beta(2, 5, n) + 0.1 * t, 0.01, 0.99)
     for method in ("kernel", "ridge"):
-        w = psm.matching_weights(t, p, method=method, bandwidth=0.08, cells=cells)
+        w = psm.matching_weights(t, p, method=method, bandwidth=0.08, cells=cells, keep_matrix=True)
         c1, c0 = cells[t == 1], cells[t == 0]
         across = c1[:, None] != c0[None, :]
         assert np.all(w.matrix[across] == 0)
@@ -190,6 +191,37 @@ def test_prefix_sum_path_equals_dense_matrix():
                     fast = psm._weights_arrays(*args, keep_matrix=False)
                     assert (dense.on_support == fast.on_support).all()
                     np.testing.assert_allclose(fast.control_weights, dense.control_weights, rtol=0, atol=1e-9)
+
+
+def test_no_dense_matrix_unless_asked_and_the_vectors_agree_with_it(simulated, monkeypatch):
+    """The default path keeps per-unit vectors only (issue 14: n1 x n0 is 29 GB at 200.000 persons);
+    the control weights and support flags are those of the dense matrix, for every spec of
+    estimate_att: summed from row blocks of it (here ~16 rows a block), or by prefix sums (above
+    DENSE_MAX_PAIRS, to 1e-12)."""
+    t, X, Y, cells = simulated
+    monkeypatch.setattr(psm.weights, "DENSE_BLOCK_ELEMENTS", 40_000)
+    specs = {"r": psm.MatchingSpec("ridge", bandwidth=0.05), "k": psm.MatchingSpec("kernel", bandwidth=0.05),
+             "re": psm.MatchingSpec("ridge", bandwidth=0.08, exact=True, kernel="uniform")}
+    res = psm.estimate_att(t, X, Y, specs, cells=cells, n_boot=0)
+    p = res.scores["logit"].score
+    assert psm.matching_weights(t, p, method="ridge", bandwidth=0.05).matrix is None
+    for name, s in specs.items():
+        w = res.weights[name]
+        assert w.matrix is None
+        dense = psm.matching_weights(t, p, method=s.method, kernel=s.kernel, bandwidth=s.bandwidth,
+                                     cells=cells if s.exact else None, keep_matrix=True)
+        assert dense.matrix.shape == (w.n_treated, w.n_controls)
+        assert (w.on_support == dense.on_support).all()
+        # bit for bit with one BLAS thread (as in a report's kernel); a threaded GEMV of the whole
+        # matrix rounds the ridge terms' sums differently from the blocks'
+        np.testing.assert_allclose(w.control_weights, dense.matrix.sum(axis=0) / dense.n_on_support,
+                                   rtol=0, atol=1e-16)
+    monkeypatch.setattr(psm.weights, "DENSE_MAX_PAIRS", 0)
+    fast = psm.estimate_att(t, X, Y, specs, cells=cells, n_boot=0)
+    for name in specs:
+        assert (fast.weights[name].on_support == res.weights[name].on_support).all()
+        np.testing.assert_allclose(fast.weights[name].control_weights, res.weights[name].control_weights,
+                                   rtol=0, atol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ replication the propensity score is re-estimated on the resample (Newton
 steps from the full-sample coefficients, same likelihood as statsmodels;
 ``refit.py``), the
 weights of every specification are computed ONCE and applied to all outcome
-columns (through prefix sums over the sorted scores instead of the n1 x n0
-matrix; same numbers to ~1e-11). The bandwidth is held fixed at its full-sample value (as kmatch's
+columns (through prefix sums over the sorted scores, as the full-sample
+weights: no n1 x n0 matrix). The bandwidth is held fixed at its full-sample value (as kmatch's
 ``vce(bootstrap)``). SE = standard deviation (ddof=1) of the replicate ATTs;
 z = ATT / SE, two-sided normal p-value, 95 % CI = ATT -/+ 1.96 SE (normal
 approximation, as the report's stars and confidence bands).
@@ -50,7 +50,7 @@ from typing import Callable
 import numpy as np
 
 from .propensity import _cdf
-from .refit import _outer_products, _refit_block
+from .refit import OUTER_MAX_BYTES, _outer_products, _refit_block
 from .weights import _SortedScores, _check_method, _spec_weights, _support
 
 
@@ -82,11 +82,15 @@ class Bootstrap:
     def n(self) -> int:
         return len(self.t)
 
-    def outer(self, link: str) -> np.ndarray:
-        """:func:`_outer_products` of the link's design, computed once (not pickled with the object)."""
+    def outer(self, link: str) -> np.ndarray | None:
+        """:func:`_outer_products` of the link's design, computed once (not pickled with the object);
+        None if it would take more than :data:`~analysis.psm.refit.OUTER_MAX_BYTES` (the refits
+        then make it block by block in every Hessian: memory O(n) instead of O(n p^2))."""
         cache = self.__dict__.setdefault("_outer", {})
         if link not in cache:
-            cache[link] = _outer_products(self.scores[link][0])
+            X = self.scores[link][0]
+            p = X.shape[1]
+            cache[link] = _outer_products(X) if 8 * len(X) * p * (p + 1) // 2 <= OUTER_MAX_BYTES else None
         return cache[link]
 
     def __getstate__(self):
@@ -107,7 +111,7 @@ def draw_resamples(rng: np.random.Generator, t: np.ndarray, n_boot: int, *, stra
     t = np.asarray(t)
     n = len(t)
     ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    out = np.empty((n_boot, n), dtype=np.int64)
+    out = np.empty((n_boot, n), dtype=np.int32 if n < 2 ** 31 else np.int64)  # half the memory (B x n)
     for b in range(n_boot):
         if stratify:
             out[b, :len(ti)] = ti[rng.integers(0, len(ti), len(ti))]
@@ -182,7 +186,7 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
                 tb = t[idx]
                 tib, cib = np.flatnonzero(tb == 1), np.flatnonzero(tb == 0)
                 cb = None if boot.codes is None else boot.codes[idx]
-                wb = _spec_weights(s, p_all[s.link][b][idx], cb, tib, cib, boot.bandwidths[names[j]], False)
+                wb = _spec_weights(s, p_all[s.link][b][idx], cb, tib, cib, boot.bandwidths[names[j]])
                 if wb.n_on_support:
                     ok[b * ns + j] = True
                     V[:, b * ns + j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support

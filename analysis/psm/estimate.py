@@ -245,7 +245,7 @@ def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_b
             bandwidths[name] = float(s.bandwidth)
 
     ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    weights = {name: _spec_weights(s, scores[s.link].score, codes, ti, ci, bandwidths[name], True)
+    weights = {name: _spec_weights(s, scores[s.link].score, codes, ti, ci, bandwidths[name], full_sample=True)
                for name, s in specs.items()}
     est = {name: _att_arrays(Y[ti], Y[ci], w) for name, w in weights.items()}
 

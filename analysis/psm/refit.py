@@ -42,7 +42,8 @@ def _refit_block(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray
     The m samples share the matrix products X beta and X' r (one BLAS call each per iteration
     instead of m), and their Hessians are one product (counts x weights) @ ``outer``, where
     ``outer`` (:func:`_outer_products`, n x p(p+1)/2) holds the products x_i x_i' of every row:
-    computed once per estimation, it halves the floating-point work of the Hessians.
+    computed once per estimation, it halves the floating-point work of the Hessians. Without it
+    (None: a large design, see :data:`OUTER_MAX_BYTES`) they are made block by block of rows.
     """
     X = np.asarray(design, dtype=float)
     C = np.asarray(counts, dtype=float)
@@ -84,6 +85,11 @@ def _refit_block(design: np.ndarray, t: np.ndarray, link: str, start: np.ndarray
     return beta
 
 
+#: Largest row outer-product matrix (:func:`_outer_products`, n x p(p+1)/2 doubles) kept whole: 256 MB,
+#: e.g. 20.000 rows of a 55-column design. Larger designs are done in blocks of rows of that size.
+OUTER_MAX_BYTES = 256 * 2 ** 20
+
+
 def _outer_products(design: np.ndarray) -> np.ndarray:
     """n x p(p+1)/2: row i holds x_i x_i' (upper triangle, row-major) of the design's row i."""
     X = np.asarray(design, dtype=float)
@@ -97,16 +103,20 @@ def _outer_products(design: np.ndarray) -> np.ndarray:
 
 
 def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
-    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular."""
+    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular.
+    ``outer``: :func:`_outer_products` of X, or None to make them here, OUTER_MAX_BYTES of rows at a time."""
     m, p = len(V), X.shape[1]
-    if outer is None:
-        H = np.stack([X.T @ (X * v[:, None]) for v in V])
-    else:
-        iu = np.triu_indices(p)
-        H = np.empty((m, p, p))
+    iu = np.triu_indices(p)
+    H = np.empty((m, p, p))
+    if outer is not None:
         U = V @ outer
-        H[:, iu[0], iu[1]] = U
-        H[:, iu[1], iu[0]] = U
+    else:  # the row outer products block by block, OUTER_MAX_BYTES at a time (one block: the same numbers)
+        rows = max(1, OUTER_MAX_BYTES // (8 * len(iu[0])))
+        U = V[:, :rows] @ _outer_products(X[:rows])
+        for lo in range(rows, len(X), rows):
+            U += V[:, lo:lo + rows] @ _outer_products(X[lo:lo + rows])
+    H[:, iu[0], iu[1]] = U
+    H[:, iu[1], iu[0]] = U
     try:
         inv = np.linalg.inv(H)
         bad = ~np.all(np.isfinite(inv), axis=(1, 2))

@@ -56,10 +56,16 @@ class MatchingWeights:
     """Weights on the control units.
 
     ``treated`` / ``controls``: positions (into the input arrays) of the
-    treated and control units, in input order. ``matrix``: n1 x n0 weights per
-    treated unit (each on-support row sums to one; off-support rows are zero);
-    ``None`` for IPW. ``control_weights``: length n0, sums to one; for matching
-    the mean of the on-support rows, for IPW the normalised odds.
+    treated and control units, in input order. ``control_weights``: length n0,
+    sums to one; for matching the mean over the on-support treated of their
+    weights, for IPW the normalised odds. ``on_support``: per treated unit.
+    These vectors are all an estimate, a balance table or a support count needs.
+
+    ``matrix``: the n1 x n0 weights per treated unit (each on-support row sums
+    to one; off-support rows are zero), only if asked for with
+    ``matching_weights(..., keep_matrix=True)`` (kernel and ridge matching);
+    otherwise ``None``. It takes n1 x n0 x 8 bytes (some 29 GB for 20.000
+    treated and 180.000 controls), so nothing in the package makes it.
     """
 
     method: str
@@ -277,13 +283,21 @@ def _fast_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r) -> tup
 
 def matching_weights(treated, score, *, method: str = "ridge", kernel: str = "epanechnikov",
                      bandwidth: float | None = None, ridge: float | None = None, cells=None,
-                     support: str = "minmax", trim: tuple[float, float] | None = None) -> MatchingWeights:
+                     support: str = "minmax", trim: tuple[float, float] | None = None,
+                     keep_matrix: bool = False) -> MatchingWeights:
     """Weights on the controls for ``method`` in ``("kernel", "ridge", "ipw")``.
 
     ``cells``: exact-matching codes (any labels, one per unit); with cells,
     controls only receive weight from treated units in the same cell, and for
     IPW the odds are normalised within each cell and scaled by the cell's share
     of on-support treated. Support rules: module docstring.
+
+    The n1 x n0 matrix of every treated unit's weights is never kept unless
+    ``keep_matrix=True`` (:attr:`MatchingWeights.matrix`, for inspection and tests;
+    n1 x n0 x 8 bytes). Up to :data:`DENSE_MAX_PAIRS` treated x control pairs the control
+    weights are summed from it block by block (the numbers published before), beyond by
+    prefix sums over the sorted scores (:func:`_fast_control_weights`, O(n log n) time,
+    O(n) memory; equal to ~1e-12).
     """
     t = _as_treatment(treated)
     p = np.asarray(score, dtype=float).ravel()
@@ -298,11 +312,23 @@ def matching_weights(treated, score, *, method: str = "ridge", kernel: str = "ep
     ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
     return _weights_arrays(p[ti], p[ci], None if codes is None else codes[ti],
                            None if codes is None else codes[ci], ti, ci, method, kernel, h, r,
-                           support, trim)
+                           support, trim, keep_matrix=keep_matrix, dense_max_pairs=DENSE_MAX_PAIRS)
+
+
+#: Full-sample kernel/ridge weights of problems with at most this many treated x control pairs are
+#: summed from the dense weights, DENSE_BLOCK_ELEMENTS at a time and never kept whole (the numbers
+#: the reports published before issue 14, to the last bit); larger ones by prefix sums
+#: (:func:`_fast_control_weights`, equal to ~1e-12, O(n) memory). BOT: ~4 million pairs.
+DENSE_MAX_PAIRS = 20_000_000
+DENSE_BLOCK_ELEMENTS = 2_000_000
 
 
 def _weights_arrays(p1, p0, c1, c0, ti, ci, method, kernel, h, r, support, trim,
-                    keep_matrix: bool = True) -> MatchingWeights:
+                    keep_matrix: bool = False, dense_max_pairs: int = 0) -> MatchingWeights:
+    """:class:`MatchingWeights` from treated and control scores (``p1``, ``p0``) and cells. Kernel and
+    ridge weights: the dense matrix if ``keep_matrix``; else summed from dense row blocks if n1 x n0 <=
+    ``dense_max_pairs`` (:data:`DENSE_MAX_PAIRS` for full-sample estimates; the bootstrap passes 0);
+    else by prefix sums."""
     ok1, ok0 = _support(p1, p0, c1, c0, support, trim)
     matrix = None
     if method == "ipw":
@@ -328,6 +354,8 @@ def _weights_arrays(p1, p0, c1, c0, ti, ci, method, kernel, h, r, support, trim,
         matrix, on = _weight_matrix(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r)
         n_on = on.sum()
         cw = matrix.sum(axis=0) / n_on if n_on else np.zeros(len(p0))
+    elif len(p1) * len(p0) <= dense_max_pairs:
+        cw, on = _blocked_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r)
     else:
         cw, on = _fast_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r)
     return MatchingWeights(method=method, kernel=None if method == "ipw" else kernel, bandwidth=h,
@@ -335,9 +363,27 @@ def _weights_arrays(p1, p0, c1, c0, ti, ci, method, kernel, h, r, support, trim,
                            control_weights=cw, matrix=matrix)
 
 
-def _spec_weights(s: MatchingSpec, p, codes, ti, ci, h, keep_matrix) -> MatchingWeights:
-    """Weights of one spec on positions ``ti`` (treated) and ``ci`` (controls) of score ``p``."""
+def _spec_weights(s: MatchingSpec, p, codes, ti, ci, h, full_sample: bool = False) -> MatchingWeights:
+    """Weights of one spec on positions ``ti`` (treated) and ``ci`` (controls) of score ``p``, never
+    keeping the dense matrix. ``full_sample``: up to :data:`DENSE_MAX_PAIRS` summed from dense row
+    blocks (see :func:`_weights_arrays`); the bootstrap's resamples always use prefix sums."""
     h, r = _check_method(s.method, s.kernel, h, s.ridge)
     cc = codes if s.exact else None
     return _weights_arrays(p[ti], p[ci], None if cc is None else cc[ti], None if cc is None else cc[ci],
-                           ti, ci, s.method, s.kernel, h, r, s.support, s.trim, keep_matrix=keep_matrix)
+                           ti, ci, s.method, s.kernel, h, r, s.support, s.trim,
+                           dense_max_pairs=DENSE_MAX_PAIRS if full_sample else 0)
+
+
+def _blocked_control_weights(p1, p0, c1, c0, ok1, ok0, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
+    """The control weights and on-support flags of :func:`_weight_matrix` without keeping the matrix:
+    its rows are made DENSE_BLOCK_ELEMENTS at a time and summed in order, the same additions as
+    ``matrix.sum(axis=0)``: with one BLAS thread per process (as in a report's kernel) the same
+    numbers to the last bit; a multi-threaded GEMV of a whole matrix rounds differently anyway."""
+    rows = max(8, DENSE_BLOCK_ELEMENTS // max(1, len(p0)) // 8 * 8)
+    total, on = None, np.zeros(len(p1), bool)
+    for lo in range(0, len(p1), rows):
+        b = slice(lo, lo + rows)
+        M, on[b] = _weight_matrix(p1[b], p0, None if c1 is None else c1[b], c0, ok1[b], ok0, method, kernel, h, r)
+        total = M.sum(axis=0) if total is None else np.add.reduce(np.vstack([total[None], M]), axis=0)
+    n_on = on.sum()
+    return (total / n_on if n_on else np.zeros(len(p0))), on
