@@ -223,7 +223,14 @@ def test_cell_limits_stop_the_build_and_shut_the_kernel_down(tmp_path, setting, 
 def test_interrupt_exits_cleanly_with_nothing_published(tmp_path, sig, code):
     project = make(tmp_path, {"demo": doc("```{python}\nimport time\ntime.sleep(300)\n```\n")})
     cmd = [str(Path(sys.executable).with_name("evalreport")), "build", "demo", "--to", "html"]
-    proc = subprocess.Popen(cmd, cwd=project.root, stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a test run started as a background job (`make test &`) ignores
+    # SIGINT, and an ignored signal stays ignored in its children (POSIX), so Ctrl-C would
+    # never reach the build. Give the build the default handlers, as a shell's foreground has.
+    def as_in_a_terminal():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    proc = subprocess.Popen(cmd, cwd=project.root, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_in_a_terminal)
     me = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120
     while not [p for p in me.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]:
