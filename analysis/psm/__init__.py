@@ -40,8 +40,16 @@ Pipeline
    (samples, subgroups; one :class:`SampleTask` each) in a process pool, with
    results that do not depend on the number of workers.
 
+7. Two explicit choices of every :class:`MatchingSpec` guard against bias
+   (issue 13's seed sweep, ``benchmarks/bot_sweep.py``): ``separated="exclude"``
+   leaves the controls the propensity model predicts perfectly (score 0) out of
+   the matching, and ``bias_adjust=True`` applies the regression bias adjustment
+   of Abadie & Imbens (2011) on the propensity-model covariates
+   (:func:`bias_adjusted_weights`, ``adjust.py``), in the estimate and in every
+   bootstrap replication.
+
 Shared constants and input checks (kernels, methods, links, support rules, the
-bandwidth grid) are in ``common.py``.
+rules for separated controls, the bandwidth grid) are in ``common.py``.
 
 Why by hand: no maintained Python library does kernel/ridge PSM with exact
 cells. The reference is Stata: ``kmatch ps ..., ridge ematch()`` (Jann 2017;
@@ -53,7 +61,8 @@ min/max support rule is what ``support="minmax"`` does here.
 
 from __future__ import annotations
 
-from .common import DEFAULT_BANDWIDTH_GRID, KERNELS, LINKS, METHODS, SUPPORT_RULES
+from .common import DEFAULT_BANDWIDTH_GRID, KERNELS, LINKS, METHODS, SEPARATED_RULES, SUPPORT_RULES
+from .adjust import bias_adjusted_weights, regression_design
 from .kernels import DEFAULT_RIDGE, KERNEL_HEIGHT, RIDGE_ZERO_VARIANCE
 from .propensity import (PropensityScore, SEPARATION_CHECK_ITER, SEPARATION_RULES, fit_propensity,
                           separated_units)
@@ -77,6 +86,9 @@ __all__ = [
     "KERNEL_HEIGHT",
     "DEFAULT_RIDGE",
     "RIDGE_ZERO_VARIANCE",
+    "SEPARATED_RULES",
+    "bias_adjusted_weights",
+    "regression_design",
     "PropensityScore",
     "SEPARATION_RULES",
     "SEPARATION_CHECK_ITER",

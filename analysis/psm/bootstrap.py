@@ -49,6 +49,7 @@ from typing import Callable
 
 import numpy as np
 
+from .adjust import bias_adjusted_weights
 from .propensity import _cdf
 from .refit import OUTER_MAX_BYTES, _outer_products, _refit_block
 from .weights import _SortedScores, _check_method, _spec_weights, _support
@@ -68,7 +69,10 @@ class Bootstrap:
     ``bandwidths``: name -> full-sample bandwidth (fixed across replications); ``scores``: link ->
     (design matrix, full-sample coefficients, rows): the start of every refit, on the units
     ``rows`` of the full-sample fit; the other units were set aside as perfectly predicted
-    (:func:`fit_propensity`) and keep their status as score in every replication.
+    (:func:`fit_propensity`) and keep their status as score in every replication; specs with
+    ``separated="exclude"`` leave those controls out in every replication. ``design``: the n x p
+    regression design of the bias adjustment (:mod:`analysis.psm.adjust`) if a spec has
+    ``bias_adjust=True``, else None; the adjustment is refitted on every resample.
     """
 
     t: np.ndarray
@@ -77,6 +81,7 @@ class Bootstrap:
     specs: dict
     bandwidths: dict
     scores: dict
+    design: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -166,18 +171,24 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
         beta = _refit_block(X, t[rows], lk, start, counts[:, rows], outer=boot.outer(lk))
         p_all[lk] = np.repeat(t[None, :], m, axis=0)  # units set aside as separated keep their status
         p_all[lk][:, rows] = _cdf(beta @ X.T, lk)
+    # controls set aside as separated in the full-sample fit, per link (left out by separated="exclude")
+    sep0 = {}
+    for lk, (_, _, rows) in boot.scores.items():
+        sep0[lk] = t == 0
+        sep0[lk][rows] = False
     groups: dict = {}
     for j, name in enumerate(names):
         s = boot.specs[name]
-        key = ("resample", j) if (s.method == "ipw" or s.trim is not None) else (s.link, s.exact)
+        key = (("resample", j) if (s.method == "ipw" or s.trim is not None)
+               else (s.link, s.exact, s.separated == "exclude"))
         groups.setdefault(key, []).append(j)
     zeros = np.zeros(n, np.int64)
     V = np.zeros((n, m * ns))
     ok = np.zeros(m * ns, bool)
     for b in range(m):
         c = counts[b]
-        u1, u0 = np.flatnonzero((c > 0) & (t == 1)), np.flatnonzero((c > 0) & (t == 0))
-        if len(u1) == 0 or len(u0) == 0:
+        u1, u0_all = np.flatnonzero((c > 0) & (t == 1)), np.flatnonzero((c > 0) & (t == 0))
+        if len(u1) == 0 or len(u0_all) == 0:
             continue
         for key, js in groups.items():
             if key[0] == "resample":
@@ -185,16 +196,23 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
                 s, idx = boot.specs[names[j]], draws[b]
                 tb = t[idx]
                 tib, cib = np.flatnonzero(tb == 1), np.flatnonzero(tb == 0)
+                if s.separated == "exclude":
+                    cib = cib[~sep0[s.link][idx[cib]]]
                 cb = None if boot.codes is None else boot.codes[idx]
                 wb = _spec_weights(s, p_all[s.link][b][idx], cb, tib, cib, boot.bandwidths[names[j]])
                 if wb.n_on_support:
                     ok[b * ns + j] = True
                     V[:, b * ns + j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support
                                         - np.bincount(idx[cib], weights=wb.control_weights, minlength=n))
+                    if s.bias_adjust:
+                        V[:, b * ns + j] = bias_adjusted_weights(V[:, b * ns + j], boot.design, t, c)
                 continue
-            link, exact = key
+            link, exact, exclude = key
             pb = p_all[link][b]
             e = boot.codes if exact else zeros
+            u0 = u0_all[~sep0[link][u0_all]] if exclude else u0_all
+            if len(u0) == 0:
+                continue
             p1, p0, e1, e0 = pb[u1], pb[u0], e[u1], e[u0]
             ok1, _ = _support(p1, p0, e1, e0, "minmax", None)
             ss = _SortedScores(p1, c[u1], e1, p0, c[u0], e0)
@@ -209,6 +227,8 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
                 ok[b * ns + j] = True
                 V[u1[on], b * ns + j] = c[u1][on] / n_on
                 V[u0, b * ns + j] -= cw
+                if s.bias_adjust:
+                    V[:, b * ns + j] = bias_adjusted_weights(V[:, b * ns + j], boot.design, t, c)
     est = V.T @ boot.Y
     est[~ok] = np.nan
     return est.reshape(m, ns, -1)

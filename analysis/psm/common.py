@@ -15,6 +15,12 @@ LINKS: tuple[str, ...] = ("logit", "probit")
 #: Common-support rules (:mod:`analysis.psm.weights`): psmatch2's ``common`` min/max rule, or only the kernel window.
 SUPPORT_RULES: tuple[str, ...] = ("minmax", "window")
 
+#: What to do with controls the propensity model predicts perfectly (score 0 by quasi-separation,
+#: :func:`analysis.psm.fit_propensity`): leave them out of the matching, the cross-validation and the
+#: bias adjustment ("exclude": no participant can have their covariates), or keep them at score 0
+#: ("keep": inside the kernel window of every participant with a score below the bandwidth).
+SEPARATED_RULES: tuple[str, ...] = ("exclude", "keep")
+
 #: Cross-validation grid: 0.005, 0.010, ..., 0.250 (50 values).
 DEFAULT_BANDWIDTH_GRID: np.ndarray = np.round(np.arange(1, 51) * 0.005, 3)
 

@@ -5,6 +5,7 @@ specifications with bootstrap standard errors (:func:`estimate_att`, :class:`Mat
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
@@ -13,8 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .common import (DEFAULT_BANDWIDTH_GRID, KERNELS, LINKS, METHODS, SUPPORT_RULES, _as_treatment,
-                     _cell_codes, _outcome_matrix)
+from .adjust import bias_adjusted_weights, regression_design
+from .common import (DEFAULT_BANDWIDTH_GRID, KERNELS, LINKS, METHODS, SEPARATED_RULES, SUPPORT_RULES,
+                     _as_treatment, _cell_codes, _outcome_matrix)
 from .propensity import fit_propensity
 from .weights import MatchingWeights, _spec_weights, matching_weights
 from .bandwidth import cv_bandwidth
@@ -47,7 +49,7 @@ def _att_arrays(Y1: np.ndarray, Y0: np.ndarray, w: MatchingWeights) -> tuple[np.
     if not w.n_on_support:
         nan = np.full(Y1.shape[1], np.nan)
         return nan, nan
-    return Y1[w.on_support].mean(axis=0), w.control_weights @ Y0
+    return Y1[w.on_support].mean(axis=0), w.estimator_weights @ Y0
 
 
 def apply_weights(weights: MatchingWeights, outcomes) -> ATTEstimate:
@@ -81,6 +83,23 @@ class MatchingSpec:
     ``bandwidth``: a number, or ``"cv"`` to choose it by
     :func:`cv_bandwidth` on the ``cv_outcome`` given to :func:`estimate_att`
     (over ``grid``). Ignored for IPW.
+
+    ``separated`` (:data:`~analysis.psm.common.SEPARATED_RULES`): ``"exclude"``
+    (default) leaves the controls that the propensity model predicts perfectly
+    (score 0 by quasi-separation) out of the matching, the bandwidth
+    cross-validation and the bias adjustment – no participant can have their
+    covariates; ``"keep"`` matches them at score 0, which puts them inside the
+    kernel window of every participant whose score is below the bandwidth
+    (BOT report 1.1.0, with a bias of up to 2 pct.-points on outcomes that the
+    week before start nearly fixes: ``benchmarks/bot_sweep_causes.md``).
+    Separated treated units (score 1) are left to the support rule.
+
+    ``bias_adjust``: subtract the regression-predicted part of the remaining
+    covariate imbalance (Abadie & Imbens 2011; :mod:`analysis.psm.adjust`), on
+    the covariates of the propensity model (intercept added, constant columns
+    dropped), in the estimate and in every bootstrap replication. Removes the
+    smoothing bias of kernel and ridge matching with a wide bandwidth and the
+    imbalance IPW leaves; ``False`` (default) is the plain estimator.
     """
 
     method: str = "ridge"
@@ -91,6 +110,8 @@ class MatchingSpec:
     link: str = "logit"
     support: str = "minmax"
     trim: tuple[float, float] | None = None
+    separated: str = "exclude"
+    bias_adjust: bool = False
     grid: tuple[float, ...] = field(default=tuple(DEFAULT_BANDWIDTH_GRID), repr=False)
 
     def __post_init__(self):
@@ -102,6 +123,10 @@ class MatchingSpec:
             raise ValueError(f"link must be one of {LINKS}")
         if self.support not in SUPPORT_RULES:
             raise ValueError(f"support must be one of {SUPPORT_RULES}")
+        if self.separated not in SEPARATED_RULES:
+            raise ValueError(f"separated must be one of {SEPARATED_RULES}")
+        if not isinstance(self.bias_adjust, bool):
+            raise ValueError("bias_adjust must be True or False")
         if self.method != "ipw" and not (self.bandwidth == "cv" or (
                 isinstance(self.bandwidth, (int, float)) and self.bandwidth > 0)):
             raise ValueError("bandwidth must be a positive number or 'cv'")
@@ -111,7 +136,7 @@ class MatchingSpec:
 RESULT_COLUMNS: tuple[str, ...] = (
     "spec", "column", "att", "se", "z", "p_value", "ci_low", "ci_high", "treated_mean", "control_mean",
     "n_obs", "n_treated", "n_treated_on_support", "n_controls", "n_boot", "method", "kernel", "link",
-    "exact", "bandwidth")
+    "exact", "bandwidth", "separated", "bias_adjust")
 
 
 @dataclass(frozen=True)
@@ -171,6 +196,8 @@ def estimate_att(treated, covariates: pd.DataFrame, outcomes, specs, *, cells=No
     bandwidth cross-validation of specs with ``bandwidth="cv"`` (controls with
     a missing value are skipped). ``outcomes`` must be complete (use
     :func:`effects_over_time` for columns observed on different samples).
+    ``n_controls`` in the frame counts the controls the spec may match (without
+    the separated ones under ``separated="exclude"``).
 
     Bootstrap: :mod:`analysis.psm.bootstrap`. ``n_boot=0`` gives point estimates only (SE NaN).
     ``mapper``: the map over the bootstrap blocks (:func:`bootstrap_replicates`; default the
@@ -228,6 +255,11 @@ def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_b
         raise ValueError("a spec has exact=True but no cells were given")
     links = sorted({s.link for s in specs.values()})
     scores = {lk: fit_propensity(t, covariates, link=lk) for lk in links}
+    keep_all = np.ones(n, bool)
+
+    def usable(s: MatchingSpec) -> np.ndarray:
+        """Units the spec may use: all, or all but the separated controls."""
+        return ~(scores[s.link].separated & (t == 0)) if s.separated == "exclude" else keep_all
 
     # bandwidths
     bandwidths, cvs = {}, {}
@@ -237,22 +269,33 @@ def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_b
         elif s.bandwidth == "cv":
             if cv_outcome is None:
                 raise ValueError(f"spec {name!r} has bandwidth='cv' but no cv_outcome was given")
-            cvs[name] = cv_bandwidth(t, scores[s.link].score, np.asarray(cv_outcome, dtype=float),
-                                     cells=codes if s.exact else None, method=s.method, kernel=s.kernel,
+            u = usable(s)
+            cvs[name] = cv_bandwidth(t[u], scores[s.link].score[u], np.asarray(cv_outcome, dtype=float)[u],
+                                     cells=codes[u] if s.exact else None, method=s.method, kernel=s.kernel,
                                      ridge=s.ridge, grid=s.grid, trim=s.trim)
             bandwidths[name] = cvs[name].bandwidth
         else:
             bandwidths[name] = float(s.bandwidth)
 
     ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
-    weights = {name: _spec_weights(s, scores[s.link].score, codes, ti, ci, bandwidths[name], full_sample=True)
+    weights = {name: _spec_weights(s, scores[s.link].score, codes, ti, ci[usable(s)[ci]], bandwidths[name],
+                                   full_sample=True)
                for name, s in specs.items()}
-    est = {name: _att_arrays(Y[ti], Y[ci], w) for name, w in weights.items()}
+    design = regression_design(covariates, n) if any(s.bias_adjust for s in specs.values()) else None
+    for name, s in specs.items():
+        w = weights[name]
+        if s.bias_adjust and w.n_on_support:
+            signed = w.unit_weights(n)
+            signed[w.controls] *= -1
+            shift = signed - bias_adjusted_weights(signed, design, t)
+            weights[name] = dataclasses.replace(w, adjustment=shift[w.controls])
+    est = {name: _att_arrays(Y[ti], Y[w.controls], w) for name, w in weights.items()}
 
     # bootstrap: the resamples are drawn first (the random stream of the earlier per-replication
     # loop), then replicated in fixed blocks by _replicate_block; see Bootstrap.
     boot = Bootstrap(t=t, Y=Y, codes=codes, specs=specs, bandwidths=bandwidths,
-                     scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()})
+                     scores={lk: (sc.design, sc.params, sc.rows) for lk, sc in scores.items()},
+                     design=design)
     return _PreparedATT(specs=specs, cols=cols, n=n, scores=scores, weights=weights, est=est,
                         bandwidths=bandwidths, cvs=cvs, boot=boot, seed=seed, n_boot=n_boot, stratify=stratify,
                         alpha=alpha, keep_replicates=keep_replicates)
@@ -281,7 +324,7 @@ def _finish_att(prep: _PreparedATT, R: np.ndarray) -> PSMResult:
             rows.append((name, col, a[j], se[j], z[j], 2 * stats.norm.sf(abs(z[j])), a[j] - z_crit * se[j],
                          a[j] + z_crit * se[j], m1[j], m0[j], n, w.n_treated, w.n_on_support, w.n_controls,
                          int(nb[j]) if n_boot else 0, s.method, None if s.method == "ipw" else s.kernel,
-                         s.link, s.exact, bandwidths[name]))
+                         s.link, s.exact, bandwidths[name], s.separated, s.bias_adjust))
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     return PSMResult(frame=frame, index=np.arange(n), scores=prep.scores, weights=weights, bandwidths=bandwidths,
                      cv=prep.cvs, replicates=reps if prep.keep_replicates else None,

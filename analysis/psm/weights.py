@@ -66,6 +66,11 @@ class MatchingWeights:
     ``matching_weights(..., keep_matrix=True)`` (kernel and ridge matching);
     otherwise ``None``. It takes n1 x n0 x 8 bytes (some 29 GB for 20.000
     treated and 180.000 controls), so nothing in the package makes it.
+
+    ``adjustment``: length n0 or None, the shift of the control weights by the
+    regression bias adjustment (:mod:`analysis.psm.adjust`; sums to zero): the
+    estimator uses ``control_weights + adjustment``, while ``control_weights``
+    (and :meth:`unit_weights`) remain the matching's own, for balance tables.
     """
 
     method: str
@@ -78,6 +83,12 @@ class MatchingWeights:
     on_support: np.ndarray
     control_weights: np.ndarray
     matrix: np.ndarray | None = field(default=None, repr=False)
+    adjustment: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def estimator_weights(self) -> np.ndarray:
+        """The control weights of the ATT: ``control_weights`` plus the bias adjustment, if any."""
+        return self.control_weights if self.adjustment is None else self.control_weights + self.adjustment
 
     @property
     def n_treated(self) -> int:
