@@ -279,3 +279,35 @@ def test_cli(tmp_path, monkeypatch):
     assert bot.main(["--out", str(tmp_path / "x"), "--seed", "5"]) == 0
     assert bot.main(["--out", str(tmp_path / "y")]) == 0
     assert calls == [(str(tmp_path / "x"), 5), (str(tmp_path / "y"), bot.DEFAULT_SEED)]
+
+
+def test_counterfactual_gives_each_participants_true_effect(written, data):
+    """bot.counterfactual: the participants' untreated histories in place of the observed ones
+    (controls untouched, the files unchanged); the mean effect over each sample's participants is
+    the generator's sample_att (rounded to 6 decimals in meta), also for the weekly profiles."""
+    gen = bot.generate(bot.DEFAULT_SEED)
+    for stem, df in gen.frames().items():          # the kept Y(0) is not in the written files
+        assert bot._csv_text(stem, df).encode("utf-8") == (written / f"{stem}.csv").read_bytes(), stem
+    with pytest.raises(ValueError):
+        bot.counterfactual(data)                    # files do not hold Y(0)
+    cf = bot.counterfactual(gen)
+    t = bot.treatment(gen)
+    ff = bot.start_cohort(gen)["full_followup"].to_numpy()
+    assert (cf.states()[~gen.persons["bot"].astype(bool).to_numpy()]
+            == gen.states()[~gen.persons["bot"].astype(bool).to_numpy()]).all()
+    att = gen.meta["sample_att"]
+    af, af0 = bot.analysis_frame(gen).reset_index(drop=True), bot.analysis_frame(cf).reset_index(drop=True)
+    cols = [c for c in af.columns if c in att]
+    assert len(cols) >= 19
+    eff = af[cols].astype(float) - af0[cols].astype(float)
+    assert (eff[t == 0].abs().fillna(0).to_numpy() == 0).all()
+    for col in cols:
+        mask = (t == 1) & (ff if att[col]["sample"] == "fu" else True)
+        assert eff[col].to_numpy()[mask].mean() == pytest.approx(att[col]["alle"], abs=1e-6), col
+    assert att["su_2019"]["alle"] == 0 and not eff["su_2019"].any()
+    for k in ("education_activation", "placement_private", "ordinary_employment", "igu"):
+        e = bot.weekly_outcome(gen, k) - bot.weekly_outcome(cf, k)
+        np.testing.assert_allclose(np.nanmean(e[(t == 1) & ff], axis=0),
+                                   np.array(att["weekly_0_52"][k], dtype=float), atol=1e-6)
+    # the effects are individual, not a constant shift: participants differ
+    assert eff.loc[t == 1, "ordinary_employment_2019"].std() > 0.05

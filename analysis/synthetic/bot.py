@@ -612,6 +612,10 @@ class BotData:
     context_unemployment: pd.DataFrame
     context_employment: pd.DataFrame
     meta: dict = field(default_factory=dict)
+    #: The participants' untreated histories (person_id, weekly codes, hours, sectors, IGU start
+    #: week), kept by :func:`generate` for :func:`counterfactual`; not written to the files, so
+    #: None for data read by :func:`load`.
+    untreated: dict | None = field(default=None, repr=False)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {stem: getattr(self, stem) for stem in COLUMNS}
@@ -1603,7 +1607,9 @@ def generate(seed: int = DEFAULT_SEED) -> BotData:
     frames = {"persons": persons, "municipalities": munis, **wide,
               "context_unemployment": unemp, "context_employment": empl}
     frames = {stem: _finalize(stem, df) for stem, df in frames.items()}
-    return BotData(meta=meta, **frames)
+    untreated = {"person_id": pid[t], "codes": y0["codes"], "hours": y0["hours"], "sector": y0["sector"],
+                 "igu": y0["igu"]}
+    return BotData(meta=meta, untreated=untreated, **frames)
 
 
 def _r(x) -> float | None:
@@ -1757,6 +1763,38 @@ def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the CSV files, meta.json and codebook.md for ``seed``; returns the paths."""
     data = generate(seed)
     return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
+
+
+def counterfactual(data: BotData) -> BotData:
+    """The same data with every participant's untreated history Y(0) in place of the observed one
+    (controls unchanged), so that any outcome function of this module gives Y(0) for everybody and
+    ``outcome(data) - outcome(counterfactual(data))`` is each participant's true effect (0 for
+    controls). Only for data from :func:`generate` (the files do not hold Y(0)); the frames are
+    finalised as the written files are. ``meta["sample_att"]`` is the mean of these effects over
+    the participants of each sample."""
+    u = data.untreated
+    if u is None:
+        raise ValueError("counterfactual() needs the untreated histories that generate() keeps; "
+                         "data read from files does not have them")
+    ids = data.persons["person_id"].to_numpy()
+    pos = pd.Index(ids).get_indexer(u["person_id"])
+    codes = data.states().astype(np.int64)
+    codes[pos] = u["codes"]
+    mh, msec = data.hours(), data.sectors().astype(np.int64)
+    mh[pos] = monthly_hours_from_weeks(u["hours"])
+    msec[pos] = _monthly_sector(u["hours"], u["sector"])
+    persons = data.persons.copy()
+    igu = u["igu"]
+    persons.loc[pos, "igu_start_date"] = [None if w_ < 0 else WEEK_MONDAYS[w_].isoformat() for w_ in igu]
+    frames = {"persons": persons,
+              "weekly_states": pd.DataFrame(codes, columns=WEEK_COLUMNS),
+              "monthly_hours": pd.DataFrame(mh, columns=MONTH_COLUMNS),
+              "monthly_sector": pd.DataFrame(msec, columns=MONTH_COLUMNS)}
+    for stem in ("weekly_states", "monthly_hours", "monthly_sector"):
+        frames[stem].insert(0, "person_id", ids)
+    frames = {stem: _finalize(stem, df) for stem, df in frames.items()}
+    return BotData(municipalities=data.municipalities, context_unemployment=data.context_unemployment,
+                   context_employment=data.context_employment, meta=data.meta, untreated=None, **frames)
 
 
 def load(data_dir) -> BotData:
