@@ -18,7 +18,8 @@ SUPPORT_RULES: tuple[str, ...] = ("minmax", "window")
 #: What to do with controls the propensity model predicts perfectly (score 0 by quasi-separation,
 #: :func:`analysis.psm.fit_propensity`): leave them out of the matching, the cross-validation and the
 #: bias adjustment ("exclude": no participant can have their covariates), or keep them at score 0
-#: ("keep": inside the kernel window of every participant with a score below the bandwidth).
+#: ("keep", the default of :class:`~analysis.psm.MatchingSpec`: inside the kernel window of every
+#: participant with a score below the bandwidth).
 SEPARATED_RULES: tuple[str, ...] = ("exclude", "keep")
 
 #: Cross-validation grid: 0.005, 0.010, ..., 0.250 (50 values).

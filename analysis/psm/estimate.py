@@ -85,14 +85,15 @@ class MatchingSpec:
     (over ``grid``). Ignored for IPW.
 
     ``separated`` (:data:`~analysis.psm.common.SEPARATED_RULES`): ``"exclude"``
-    (default) leaves the controls that the propensity model predicts perfectly
-    (score 0 by quasi-separation) out of the matching, the bandwidth
-    cross-validation and the bias adjustment – no participant can have their
-    covariates; ``"keep"`` matches them at score 0, which puts them inside the
-    kernel window of every participant whose score is below the bandwidth
-    (BOT report 1.1.0, with a bias of up to 2 pct.-points on outcomes that the
-    week before start nearly fixes: ``benchmarks/bot_sweep_causes.md``).
-    Separated treated units (score 1) are left to the support rule.
+    leaves the controls that the propensity model predicts perfectly (score 0
+    by quasi-separation) out of the matching, the bandwidth cross-validation and
+    the bias adjustment – no participant can have their covariates; ``"keep"``
+    (default, the behaviour before the option existed) matches them at score 0,
+    which puts them inside the kernel window of every participant whose score is
+    below the bandwidth (BOT report 1.1.0, with a bias of up to 2 pct.-points on
+    outcomes that the week before start nearly fixes:
+    ``benchmarks/bot_sweep_causes.md``). Reports state their choice in the
+    call. Separated treated units (score 1) are left to the support rule.
 
     ``bias_adjust``: subtract the regression-predicted part of the remaining
     covariate imbalance (Abadie & Imbens 2011; :mod:`analysis.psm.adjust`), on
@@ -110,7 +111,7 @@ class MatchingSpec:
     link: str = "logit"
     support: str = "minmax"
     trim: tuple[float, float] | None = None
-    separated: str = "exclude"
+    separated: str = "keep"
     bias_adjust: bool = False
     grid: tuple[float, ...] = field(default=tuple(DEFAULT_BANDWIDTH_GRID), repr=False)
 
