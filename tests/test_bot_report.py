@@ -20,7 +20,9 @@ from analysis.synthetic import bot
 from evalreport.author import formatting as F
 
 ROOT = Path(__file__).resolve().parent.parent
-HEADLINE = {"2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", support="minmax")}
+#: The report's rules for every estimator (Bilag 1): support rule, separated controls, bias adjustment.
+RULES = {"support": "minmax", "separated": "exclude", "bias_adjust": True}
+HEADLINE = {"2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", **RULES)}
 
 
 @pytest.fixture(scope="module")
@@ -98,15 +100,16 @@ def _calls(source: str, name: str) -> list[str]:
 
 
 def test_every_estimation_call_names_its_support_rule():
-    """Issue 13: the common-support rule is an explicit argument of every estimator specification
-    in the report, not a library default."""
+    """Issue 13: the common-support rule, the handling of the controls the propensity model predicts
+    perfectly and the regression bias adjustment are explicit arguments of every estimator
+    specification in the report, not library defaults."""
     from evalreport.engine.qmd import read_qmd
 
     doc = read_qmd(ROOT / "reports" / "bot" / "index.qmd")
     calls = [c for cell in doc.cells for c in _calls(cell.source, "MatchingSpec")]
     assert len(calls) >= 5
     for args in calls:
-        assert "support=" in args, args
+        assert "support=" in args and "separated=" in args and "bias_adjust=" in args, args
 
 
 def _paragraph_text(html: Path) -> str:
@@ -128,11 +131,12 @@ def test_methods_appendix_states_the_model_the_support_rule_and_the_sweep(site_b
     assert f"så de {n_sep} kontrolpersoner, der ugen før fik en anden ydelse, kunne ikke deltage" in text
     assert 'support="minmax"' in text and "psmatch2" in text
     y = pd.DataFrame({"ordinary_employment_2019": bot.window_2019(data, "ordinary_employment")[rows]})
-    specs = {"1": psm.MatchingSpec("ridge", bandwidth="cv", support="minmax"),
-             "2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", support="minmax")}
+    specs = {"1": psm.MatchingSpec("ridge", bandwidth="cv", **RULES),
+             "2": psm.MatchingSpec("ridge", exact=True, bandwidth="cv", **RULES)}
     est = {}
     for rule in ("minmax", "window"):
-        sp = {k: psm.MatchingSpec(s.method, exact=s.exact, bandwidth="cv", support=rule) for k, s in specs.items()}
+        sp = {k: psm.MatchingSpec(s.method, exact=s.exact, bandwidth="cv", **(RULES | {"support": rule}))
+              for k, s in specs.items()}
         est[rule] = psm.estimate_att(t[rows], x.iloc[rows].reset_index(drop=True), y, sp, cells=kom[rows],
                                      cv_outcome=y.iloc[:, 0].to_numpy(), n_boot=0).frame.set_index("spec")
     off = {r: [F.fmt_num(int(e.loc[k, "n_treated"] - e.loc[k, "n_treated_on_support"])) for k in "12"]
@@ -146,7 +150,16 @@ def test_methods_appendix_states_the_model_the_support_rule_and_the_sweep(site_b
     assert sweep["script"] == "benchmarks/bot_sweep.py" and sweep["draws"] >= 100
     assert set(sweep["estimators"]) == {"1", "2", "3", "4", "5", "p1", "p2", "p3", "p4", "p5",
                                         "u1", "u2", "u3", "u4"}
+    assert sweep["rules"] == RULES
     old, new = sweep["su_2019"]["1/uden kh"], sweep["su_2019"]["1"]
     assert f"på {F.fmt_pp(old['bias'], 2, from_share=True)} med metode (1)" in text
-    assert f"Med begge indikatorer er skævheden {F.fmt_pp(new['bias'], 2, from_share=True)}" in text
+    assert (f"Med begge indikatorer og de øvrige valg i dette bilag er skævheden "
+            f"{F.fmt_pp(new['bias'], 2, from_share=True)}") in text
     assert f"den største skævhed {F.fmt_num(sweep['max_abs_z'], 1)} gange" in text
+    # the cause (benchmarks/bot_sweep_causes.json): separated controls matched at score 0 in 1.1.0,
+    # and the bias adjustment stated with its argument
+    causes = json.loads((ROOT / "benchmarks" / "bot_sweep_causes.json").read_text(encoding="utf-8"))
+    assert causes["draws"] >= 100
+    su0 = causes["su_w0"]["4/v1.1"]
+    assert f"{F.fmt_pp(su0['bias'], 2, from_share=True)} med kernel-matching med eksakt matching (4)" in text
+    assert 'separated="exclude"' in text and "bias_adjust=True" in text and "Abadie og Imbens 2011" in text
