@@ -194,22 +194,10 @@ def run_cell(n: int, n_boot: int, executor: str) -> dict:
     return out
 
 
-def dense_weights_gb(n: int) -> float:
-    """Memory of the treated x controls weight matrices ``estimate_att`` keeps (keep_matrix, two
-    specifications, the whole sample), times three for the temporaries while they are made
-    (measured: 7 GB peak at 50.000 persons)."""
-    n1 = round(TREATED_SHARE * n)
-    return 3 * 2 * n1 * (n - n1) * 8 / 2 ** 30
-
-
-def analysis_part(cases, executors, max_gb: float) -> list[dict]:
+def analysis_part(cases, executors) -> list[dict]:
     rows = []
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     for n, b in cases:
-        if dense_weights_gb(n) > max_gb:
-            print(f"  {n:>7,} {b:>5} sprunget over: vægtmatricerne deltagere x kontroller alene kræver "
-                  f"~{dense_weights_gb(n):.0f} GB (> --max-gb {max_gb:g})".replace(",", "."), flush=True)
-            continue
         for ex in executors:
             proc = subprocess.run([sys.executable, __file__, "--cell", str(n), str(b), ex], env=env,
                                   capture_output=True, text=True)
@@ -329,7 +317,6 @@ def main(argv=None) -> None:
     ap.add_argument("--executors", default="local,cluster")
     ap.add_argument("--cases", help="instead of sizes x boots: N x B pairs, e.g. 8000x200,50000x200")
     ap.add_argument("--matrix-boot", type=int, default=200, help="bootstrap replications per variant")
-    ap.add_argument("--max-gb", type=float, default=8.0, help="skip sizes whose weight matrices need more")
     ap.add_argument("--no-analysis", action="store_true")
     ap.add_argument("--no-matrix", action="store_true")
     ap.add_argument("--cell", nargs=3, metavar=("N", "B", "EXECUTOR"), help=argparse.SUPPRESS)
@@ -348,7 +335,7 @@ def main(argv=None) -> None:
             cases = [tuple(int(v) for v in c.split("x")) for c in args.cases.split(",")]
         else:
             cases = [(int(n), int(b)) for n in args.sizes.split(",") for b in args.boots.split(",")]
-        analysis_part(cases, executors, args.max_gb)
+        analysis_part(cases, executors)
     if not args.no_matrix:
         print(f"\n2. BOT pr. kommune: 11 varianter + hele rapporten, {args.matrix_boot} replikationer hver, kun HTML")
         matrix_part(args.matrix_boot, executors)
