@@ -3,16 +3,19 @@
 Usage::
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/psm_speed.py [--n-boot 200] [--before REV]
-        [--workers 2] [--tasks all|main]
+        [--workers 2] [--tasks report|all|main]
 
-Runs the estimations of the BOT report (``reports/bot/index.qmd``: main sample with the 14
-specifications of chapters 4-5 on the Jan-Jul 2019 outcomes and cumulative months, the full
-follow-up sample with specifications (1)-(2) on the weekly columns of five outcomes, the unrestricted population,
-each for all / men / women, plus cohort II; the propensity covariates as the report used them
-before issue 13) on the synthetic data in ``data/synthetic/bot``, twice:
+Runs the estimations of the BOT report on the synthetic data in ``data/synthetic/bot``: with
+``--tasks report`` (default) the report's own task list (``OPGAVER`` in ``reports/bot/index.qmd``,
+eleven tasks: main sample with the 14 specifications of chapters 4-5, full follow-up, unrestricted
+population, each for all / men / women, cohort II and the later cumulative months); with ``all``
+the fixed list of :func:`bot_tasks` (main sample with the 14 specifications on the Jan-Jul 2019
+outcomes and cumulative months, the full follow-up sample with specifications (1)-(2) on the
+weekly columns of five outcomes, the unrestricted population, each for all / men / women, plus
+cohort II; the propensity covariates as the report used them before issue 13). Twice:
 
-* **before**: ``analysis/psm.py`` as of git revision ``--before`` (default: the last version with
-  the replication-by-replication bootstrap), loaded from ``git show``;
+* **before**: ``analysis.psm`` as of git revision ``--before`` (default: the last version with
+  the replication-by-replication bootstrap), loaded from git;
 * **after**: the working tree's ``analysis.psm``.
 
 For each it prints the CPU time of the estimations run one after the other in this process (the
@@ -23,6 +26,34 @@ errors and confidence limits (same seeds: the random stream is unchanged).
 
 The BLAS thread count matters: set ``OPENBLAS_NUM_THREADS=1`` (as the evalreport engine does for
 every kernel); with several BLAS threads per worker the small products stall on a busy machine.
+
+Measured
+--------
+2026-11 (issue 11, first round, ``--tasks all``): the block bootstrap (refits of 25 resamples at
+once, prefix-sum weights, one product with the outcome matrix) takes about a quarter of the CPU
+time of the replication-by-replication loop of ``BEFORE_REV``, with the same numbers to ~1e-12.
+
+2026-11-30 (issue 11, second round; ``--tasks report --before 46568aa``, 200 replications, load
+4,4-8,3 on the 2 cores from other people's suites and sweeps)::
+
+    before (git 46568aa): CPU 21.8 s one after the other; wall 56.9 s with 2 workers
+     after (working tree): CPU 21.3 s one after the other; wall 56.8 s with 2 workers
+    largest |before - after| ...: 0.0e+00 (bit for bit the same); same bandwidths: yes
+
+Where the CPU goes (report tasks, 20,3 s in one process): the bootstrap blocks 80 pct., of which
+the score refits 42 pct. of the total (the Hessians X'WX of 52-54 covariates, a dense product
+that already runs at ~28 GFLOP/s on one core, half of it; logit/probit functions the rest),
+the weights of the 14 specifications 20 pct. and their sorting and prefix sums 10 pct. (extended
+precision arithmetic, not call overhead: handling all 25 replications of a block in one array
+operation, tried, gave the same numbers bit for bit but no gain); bandwidth cross-validation
+10 pct., statsmodels score fits 6 pct. This round changed the schedule, not the arithmetic:
+``estimate_samples`` runs every task up to its bootstrap first and then the bootstrap blocks of
+all tasks together, heaviest first, so neither worker idles at the end (on two free cores the
+old task-by-task schedule of these eleven tasks needs ~10,6 s, the balanced one ~10,2 s: BOT's
+tasks were already fairly even; a report with one or two big samples gains up to 2x). Bit for
+bit the same numbers. Not done, because it changes the numbers in the last digits (~1e-13 in
+the scores): cheaper Hessians (single precision, or refreshed less often: a chord iteration
+from the first Hessian alone was tried and was 2x slower, as it needs many more iterations).
 """
 from __future__ import annotations
 
