@@ -33,30 +33,46 @@ times the build prints (kernel start and cells, HTML) are summed over the varian
 Growth: the last columns give the time per person and per replication relative to the
 smallest case; constant means linear growth.
 
-Measured 2026-11-30 on the shared 2-core machine (load 10-15 from other builds, so wall times
-swing by a factor 2-3 between runs; CPU seconds are the steadier measure), analysis/psm.py with
-the block bootstrap of issue 11, ``--cases 8000x200,8000x1000,50000x200,200000x200``::
+Measured 2026-11-30 14:26-15:20 on the shared 2-core machine, after issue 14's memory fix (no
+n1 x n0 matrices: per-unit weight vectors, blocked outer products; see analysis/psm/weights.py),
+load 3.5-14 from other builds, suites and sweeps (so wall times swing by a factor 2-3; CPU seconds
+are the steadier measure), ``--cases 8000x200,50000x200,200000x200`` and ``200000x1000``, each
+with ``--no-matrix`` (part 2 below was not re-run)::
 
           N     B executor  fixed  bootstr. ms/rep  total  CPU  caller worker (MB)
-      8.000   200 local       4.6     17.4     87    22.0    7    224    380
-      8.000   200 cluster     7.2     26.9    134    34.1   19    327    481   (+10.5 s start)
-      8.000  1000 local       2.4     53.6     54    56.0   29    224    442
-      8.000  1000 cluster     9.1     84.5     85    93.7   68    327    536
-     50.000   200 local      64.5    285.0   1425   349.5   65    478   7026
-     50.000   200 cluster   139.8     42.8    214   182.6  105    827   7232   (+23.9 s start)
-    200.000       skipped: the treated x control weight matrices alone need ~100 GB
+      8.000   200 local       4.3     14.5     73    18.9    9    291    454
+      8.000   200 cluster    10.4     17.3     86    27.7   14    303    410   (+9.0 s start)
+     50.000   200 local      25.8    105.0    525   130.7   60    776   1252
+    200.000   200 local      59.9    219.3   1096   279.2  237   2679   2932
+    200.000   200 cluster   106.8    294.1   1470   400.9  319   2698   2884   (+6.7 s start)
+    200.000  1000 local      81.9   1413.7   1414  1495.6 1032   3593   4179   (load 6-7, 14:55-15:20)
 
-* Replications: linear or better (B 200 -> 1000 at 8.000: 5x the replications, 3,1x the
-  bootstrap time on both executors; blocks of 25 replications share their setup).
-* Persons: worse than linear. 8.000 -> 50.000 persons (6,25x) costs 9x the CPU locally
-  (5,5x on the cluster) and 14x the wall time of the fixed part: the fixed part (score fits, bandwidth cross-validation and above all the dense n1 x n0 weight matrices
-  that estimate_att keeps for the balance tables) grows with n1 x n0 (39x), and so does memory
-  (7 GB per worker at 50.000). 200.000 persons need a sparse or blocked weight matrix first
-  (analysis/psm.py, keep_matrix) - the size the issue names is out of reach until then.
-* Cluster vs local on one machine: the same numbers (SE column), 1,6-2,7x the CPU (pickling
-  the samples to the workers - 130 MB each at 50.000 persons, in the cluster's "fixed" - the
-  scheduler, the nanny processes) and a 10-25 s start; it pays only when the workers are other
-  machines.
+Before the fix (same machine, load 10-15): 50.000 x 200 local took 349,5 s with 7 GB per worker,
+and 200.000 persons were out of reach (the dense weight matrices alone ~100 GB).
+
+* Persons: linear. CPU 9 -> 60 -> 237 s for 8.000 -> 50.000 -> 200.000 persons (x6,7 for x6,25,
+  then x4,0 for x4); the wall times do not show it as cleanly because the load changed between
+  runs. Peak memory grows linearly too: ~2,9 GB per worker and ~2,7 GB in the caller at 200.000
+  persons (the caller holds the samples' outcome matrices, 331 columns, 530 MB for the whole
+  sample, and the resample positions; the workers the same through fork plus one block's
+  arrays), against 7 GB per worker at 50.000 before.
+* Where the time goes at 200.000 persons (the whole sample, 50 replications, CPU, one process):
+  the score refits are 61 pct. of a bootstrap block (Newton on 25 resamples at once, 55
+  covariates: the Hessians X'WX, made from blocks of row outer products, dominate), sorting
+  and prefix sums 17 pct., the weights of the two specifications 15 pct., the rest (counts,
+  the product with the 331 outcome columns) 7 pct.; 0,47 s CPU per replication and sample. Of
+  the fixed part, the bandwidth cross-validation (2 specifications x 50 bandwidths on 188.000
+  controls, extended precision) is 85 pct., the statsmodels score fit 15 pct.
+* Replications: linear or better (measured before the fix at 8.000 persons: 5x the replications,
+  3,1x the bootstrap time; blocks of 25 replications share their setup). At 200.000 persons
+  B 200 -> 1000 costs 4,4x the CPU (237 -> 1032 s; the bootstrap alone ~0,95 s CPU per
+  replication of the three samples both times) and 6,4x the wall time under a heavier load;
+  memory grows with B only by the resample positions (int32, 1,6 GB at 1.000 x 400.000 rows in
+  the caller, shared with the forked workers): 4,2 GB per worker, 3,6 GB in the caller.
+* Not run: the cluster at 200.000 x 1.000 (~40 min on this machine at the load of the day).
+* Cluster vs local on one machine: the same numbers (SE column), more CPU (pickling the samples
+  to the workers, the scheduler, the nanny processes) and a 10-25 s start; it pays only when the
+  workers are other machines.
 
 The matrix (``--matrix-boot 200``), two runs: 12 builds in 172 s locally with -j 2 (14 s per
 variant) and 205 s on the two-worker cluster (17 s) at load 10; 75 s (6 s) and 208 s (17 s) at
