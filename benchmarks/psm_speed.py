@@ -120,11 +120,15 @@ def report_tasks(psm) -> list:
     finally:
         os.chdir(cwd)
 
+    def known(cls, obj) -> dict:   # the fields the module's class has (options added later are left out)
+        names = {f.name for f in dataclasses.fields(cls)}
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.name in names}
+
     def spec(s):
-        return psm.MatchingSpec(**{f.name: getattr(s, f.name) for f in dataclasses.fields(s)})
+        return psm.MatchingSpec(**known(psm.MatchingSpec, s))
 
     def task(t):
-        fields = {f.name: getattr(t, f.name) for f in dataclasses.fields(t)}
+        fields = known(psm.SampleTask, t)
         fields["specs"] = {k: spec(s) for k, s in t.specs.items()}
         return psm.SampleTask(**fields)
 
