@@ -190,17 +190,20 @@ def cell_means(y: pd.Series, cell: pd.Series, *, cells: Sequence[str] = COMBINAT
     if cluster is not None:
         d["g"] = cluster
     d = d.dropna(subset=["y", "cell"])
-    unknown = sorted(set(d["cell"]) - set(cells))
-    if unknown:
-        raise ValueError(f"cell value(s) not among the cells: {', '.join(map(str, unknown[:5]))}")
-    present = [c for c in cells if (d["cell"] == c).any()]
+    codes = pd.Categorical(d["cell"], categories=list(cells)).codes      # -1: not among the cells
+    if (codes < 0).any():
+        unknown = sorted(set(d["cell"][codes < 0].astype(str)))
+        raise ValueError(f"cell value(s) not among the cells: {', '.join(unknown[:5])}")
+    present = [c for i, c in enumerate(cells) if (codes == i).any()]
     absent = tuple(c for c in cells if c not in present)
-    X = np.column_stack([(d["cell"] == c).to_numpy(dtype=float) for c in present])
+    X = np.column_stack([(codes == list(cells).index(c)).astype(float) for c in present])
     yv = d["y"].to_numpy(dtype=float)
     n, k = X.shape
     if n <= k:
         raise ValueError("fewer observations than cells")
-    model = sm.OLS(yv, X)
+    # Every row is in exactly one cell, so the indicators sum to a constant: said, not
+    # detected (statsmodels' detection is four SVDs of X per fit, most of a BIP build's fits).
+    model = sm.OLS(yv, X, hasconst=True)
     res = model.fit()
     ci = np.asarray(res.conf_int(alpha=alpha))
     table = pd.DataFrame({
@@ -214,7 +217,7 @@ def cell_means(y: pd.Series, cell: pd.Series, *, cells: Sequence[str] = COMBINAT
             raise ValueError("cluster has missing values")
         groups = pd.factorize(d["g"])[0]
         n_g = int(groups.max()) + 1
-        rc = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+        rc = res.get_robustcov_results(cov_type="cluster", groups=groups, use_t=True)   # no second fit
         cic = np.asarray(rc.conf_int(alpha=alpha))
         table["se_cluster"] = rc.bse
         table["ci_low_cluster"] = cic[:, 0]
