@@ -15,7 +15,10 @@ weekly columns of five outcomes, the unrestricted population, each for all / men
 cohort II; the propensity covariates as the report used them before issue 13). Twice:
 
 * **before**: ``analysis.psm`` as of git revision ``--before`` (default: the last version with
-  the replication-by-replication bootstrap), loaded from git;
+  the replication-by-replication bootstrap), loaded from git; specification options that
+  revision does not have are dropped (since BOT 1.2.0 the report uses ``separated="exclude"`` and
+  ``bias_adjust=True``, new in the same session), so the numbers then differ by design: compare
+  with a revision that has them;
 * **after**: the working tree's ``analysis.psm``.
 
 For each it prints the CPU time of the estimations run one after the other in this process (the
