@@ -46,7 +46,30 @@ comparable figures):
     wall beside the other reports); five reports cold with -j 2 ≤ 60 s: not met
     (CPU 146 s, so ≥ 73 s on two idle cores).
 
-Where the time goes: a prose edit of OtO re-executes nothing; it spends about
+Second run (main at 1fd7f09, 2026-11-30 15:51, machine otherwise idle, load 0,8-2,2;
+``--no-naive``: the bench extra was not installed in that checkout, the naive figures above stand):
+
+    scenarie                     evalreport   CPU evalr.  kørt igen
+    kold site                      70,4 s      130,3 s    alle fem
+    ingen ændring (no-op)           0,32 s       0,32 s   –
+    prosaændring i oto              4,46 s       4,90 s   –
+    ændring i analysis/rct.py       9,8 s       16,7 s    oto, star
+    prosaændring i oto, kun HTML    2,47 s       2,47 s   –
+
+    BOT's execute stage in the cold site: 46,4 s (beside the other reports; its bootstrap pool
+    shares the two cores with them).
+
+What changed between the runs: the PDF is laid out once (twice when a figure moves or a chapter
+is tightened) instead of two or three times (engine/paginate.py: a broken table keeps
+WeasyPrint's repeated header and only its "(fortsat)" is made visible after layout), formulas
+are printed as images (engine/render.py:math_as_images), -j starts the largest report first,
+BIP's fits are 40 pct. faster; against that BOT 1.2.0's regression correction (issue 13) is
+refitted in every bootstrap replication (~10 s CPU more). Still over: the prose edit (one
+WeasyPrint layout of OtO's 18 pages ~1,4 s, writing the tagged PDF ~1,0 s, Pandoc ~0,5 s,
+process start and imports the rest), BOT's execute (its bootstrap: 200 replications x 11
+estimations, ~21 s CPU; see benchmarks/psm_speed.py) and so the cold site.
+
+The first run's analysis. Where the time goes: a prose edit of OtO re-executes nothing; it spends about
 1 s CPU on the HTML stage and 5,5 s on the PDF: the pagination of
 engine/paginate.py lays the 17 pages out twice with WeasyPrint (2,0 s each:
 once to find figure gaps and table breaks, once as written) and writing the
