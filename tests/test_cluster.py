@@ -120,14 +120,20 @@ def test_cluster_map_keeps_the_order_and_sends_the_fixed_data_once(cluster):
     assert len(got) == 7 and all(np.array_equal(a, b) for a, b in zip(got, expected))
 
 
+def _matching_sample(seed: int, n: int, cut: float):
+    """A small sample for psm: two covariates, selection on the first, two outcomes."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    t = (X["a"] + rng.logistic(size=n) > cut).astype(int).to_numpy()
+    Y = np.column_stack([rng.normal(size=n) + 0.3 * t, rng.random(n)])
+    return X, t, Y
+
+
 def test_psm_samples_on_the_cluster_equal_the_local_pool(cluster):
     from analysis import psm
 
-    rng = np.random.default_rng(5)
     n = 400
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
-    t = (X["a"] + rng.logistic(size=n) > 1.2).astype(int).to_numpy()
-    Y = np.column_stack([rng.normal(size=n) + 0.3 * t, rng.random(n)])
+    X, t, Y = _matching_sample(5, n, 1.2)
     spec = {"r": psm.MatchingSpec("ridge", bandwidth=0.1)}
     tasks = [psm.SampleTask(key, rows, t, X, Y, spec, seed=np.random.SeedSequence([7, i]))
              for i, (key, rows) in enumerate({"alle": np.arange(n), "halv": np.arange(0, n, 2)}.items())]
@@ -151,11 +157,7 @@ def test_psm_samples_on_the_cluster_equal_the_local_pool(cluster):
 def test_psm_bootstrap_blocks_on_the_cluster_give_the_same_replicates(cluster):
     from analysis import psm
 
-    rng = np.random.default_rng(8)
-    n = 300
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
-    t = (X["a"] + rng.logistic(size=n) > 1.0).astype(int).to_numpy()
-    Y = np.column_stack([rng.normal(size=n) + 0.3 * t, rng.random(n)])
+    X, t, Y = _matching_sample(8, 300, 1.0)
     specs = {"r": psm.MatchingSpec("ridge", bandwidth=0.1), "k": psm.MatchingSpec("kernel", bandwidth=0.2)}
     n_boot = 2 * psm.BOOT_BLOCK + 5                               # three blocks, the last one short
     here = psm.estimate_att(t, X, Y, specs, n_boot=n_boot, seed=3, keep_replicates=True)
