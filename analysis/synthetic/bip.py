@@ -629,8 +629,8 @@ def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
-def load(data_dir) -> BipData:
-    frames, meta = read_files(data_dir, LAYOUTS)
+def load(data_dir, raws=None) -> BipData:
+    frames, meta = read_files(data_dir, LAYOUTS, raws=raws)
     return BipData(meta=meta, **frames)
 
 

@@ -1797,9 +1797,9 @@ def counterfactual(data: BotData) -> BotData:
                    context_employment=data.context_employment, meta=data.meta, untreated=None, **frames)
 
 
-def load(data_dir) -> BotData:
+def load(data_dir, raws=None) -> BotData:
     """Read files written by :func:`write` (or real data with the same columns)."""
-    frames, meta = read_files(data_dir, LAYOUTS)
+    frames, meta = read_files(data_dir, LAYOUTS, raws=raws)
     ids = frames["persons"]["person_id"].to_numpy()
     for stem in ("weekly_states", "monthly_hours", "monthly_sector"):
         if not np.array_equal(frames[stem]["person_id"].to_numpy(), ids):

@@ -924,9 +924,9 @@ def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
-def load(data_dir) -> OtoData:
+def load(data_dir, raws=None) -> OtoData:
     """Read files written by :func:`write` (or real data with the same columns)."""
-    frames, meta = read_files(data_dir, LAYOUTS)
+    frames, meta = read_files(data_dir, LAYOUTS, raws=raws)
     return OtoData(meta=meta, **frames)
 
 

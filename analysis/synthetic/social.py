@@ -1219,9 +1219,9 @@ def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
-def load(data_dir) -> SocialData:
+def load(data_dir, raws=None) -> SocialData:
     """Read files written by :func:`write` (or real data with the same columns)."""
-    frames, meta = read_files(data_dir, LAYOUTS)
+    frames, meta = read_files(data_dir, LAYOUTS, raws=raws)
     if not np.array_equal(frames["weekly_status"]["person_id"].to_numpy(),
                           frames["persons"]["person_id"].to_numpy()):
         raise ValueError(f"{Path(data_dir) / 'weekly_status.csv'}: person_id does not match persons.csv")

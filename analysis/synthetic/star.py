@@ -403,8 +403,8 @@ def write(out_dir, seed: int = DEFAULT_SEED) -> list[Path]:
     return write_files(out_dir, data.frames(), LAYOUTS, data.meta, codebook_text(data.meta))
 
 
-def load(data_dir) -> StarData:
-    frames, meta = read_files(data_dir, LAYOUTS)
+def load(data_dir, raws=None) -> StarData:
+    frames, meta = read_files(data_dir, LAYOUTS, raws=raws)
     return StarData(meta=meta, **frames)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import inspect
 import io
 import json
 import re
@@ -352,9 +353,11 @@ def load_synthetic(data_dir, seed, module: str):
             raise DataError(f"{meta_path}: ugyldig JSON ({exc})") from None
     if meta is not None and (seed is None or meta.get("seed") == seed):
         contract = getattr(gen, "CONTRACT", None)
-        if contract is not None:
-            read_dataset(data_dir, contract)
+        raws = read_dataset(data_dir, contract) if contract is not None else None
         if hasattr(gen, "load"):
+            # the checked frames are handed on, so the files are parsed once
+            if raws is not None and "raws" in inspect.signature(gen.load).parameters:
+                return gen.load(data_dir, raws=raws)
             return gen.load(data_dir)
         return {stem: read_csv(data_dir / f"{stem}.csv", schema) for stem, schema in gen.SCHEMA.items()}
     if seed is None:
