@@ -108,7 +108,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     from .engine.crossref import NumberingStyle
     from .engine.markdown import to_pandoc_markdown
     from .engine.pandoc import render_body
-    from .engine.render import render_page, write_pdf
+    from .engine.printer import Printer
+    from .engine.render import render_page
     from .incremental import StageCache, source_files, toolchain_files
     from .outputs.disclosure import check_disclosure      # pandas, through analysis.disclosure
 
@@ -138,8 +139,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     progress.say(f"bygger version {version} med {engine}-motoren")
     watch = InputWatch()
     cache = StageCache(project, enabled=options.cache)
-    if options.to in ("pdf", "all"):
-        _import_in_background("weasyprint")     # a second of imports, while pandoc runs
+    # WeasyPrint's second of imports happens in the printer's process while this one works
+    printer = Printer() if options.to in ("pdf", "all") else None
     try:
         tables_dir = stage / "tables"
         tables_dir.mkdir()
@@ -204,8 +205,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         if options.to in ("pdf", "all"):
             pdf_path = stage / pdf_name(slug, version, options.variant)
             with progress.stage("pdf"):
-                pages, pdf_key = cache.pdf(keys, stage, pdf_path, lambda: write_pdf(
-                    html, pdf_path, base_url=stage, epoch=stamp.epoch))
+                pages, pdf_key = cache.pdf(keys, stage, pdf_path, lambda: printer.write_pdf(
+                    html_path, pdf_path, base_url=stage, epoch=stamp.epoch))
             if "pdf" in cache.used:
                 progress.cached("pdf")
         for text in cache.warnings:
@@ -240,6 +241,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     finally:
         watch.close()
         cache.finish()
+        if printer is not None:
+            printer.close()
     progress.cached_stages = list(cache.used)
     # With --to pdf the HTML stays in the stage only to compare content (see publish_folder).
     return StagedBuild(slug, version, stage, manifest,
@@ -327,12 +330,6 @@ def publish_staged(project: Project, slug: str, staged: StagedBuild, options: Bu
     result = _result_of(folder, progress, unchanged=False)
     result.warnings = warnings
     return result
-
-
-def _import_in_background(module: str) -> None:
-    import importlib
-    import threading
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
 def _unchanged(project: Project, slug: str, options: BuildOptions, progress: Progress,
