@@ -13,7 +13,8 @@ import pytest
 import statsmodels.api as sm
 
 from analysis import psm
-from analysis.psm.adjust import bias_adjusted_weights, regression_design
+from analysis.psm.adjust import bias_adjusted_columns, bias_adjusted_weights, regression_design
+from analysis.psm.refit import _outer_products
 
 
 def _data(n=600, seed=3):
@@ -93,6 +94,55 @@ def test_counts_are_the_explicitly_duplicated_resample():
     counts = np.bincount(idx, minlength=n).astype(float)
     np.testing.assert_allclose(bias_adjusted_weights(agg, regression_design(X, n), t, counts) @ Y, explicit,
                                atol=1e-12)
+
+
+def _block_problem(seed=5, n=120, m=6):
+    """Signed weights of several (resample, spec) columns: resamples as counts, matched controls a random
+    subset per column (some columns of one resample share the subset), and a rare dummy that the matched
+    controls of some columns do not have (their Gram is singular)."""
+    rng = np.random.default_rng(seed)
+    t = (rng.random(n) < 0.35).astype(int)
+    rare = np.zeros(n)
+    rare[rng.choice(np.flatnonzero(t == 0), 3, replace=False)] = 1.0
+    rare[np.flatnonzero(t == 1)[:4]] = 1.0
+    D = regression_design(np.column_stack([rng.normal(size=n), rng.binomial(1, 0.5, n), rare]), n)
+    ti, ci = np.flatnonzero(t == 1), np.flatnonzero(t == 0)
+    counts = np.zeros((m, n))
+    for b in range(m):
+        idx = np.r_[ti[rng.integers(0, len(ti), len(ti))], ci[rng.integers(0, len(ci), len(ci))]]
+        counts[b] = np.bincount(idx, minlength=n)
+    cols, rep = [], []
+    for b in range(m):
+        c = counts[b]
+        masks = [rng.random(n) < 0.5, rng.random(n) < 0.8, (rare == 0) & (rng.random(n) < 0.9)]
+        masks.append(masks[0])                                        # same matched set, other weights
+        for mask in masks:
+            v = np.zeros(n)
+            v[t == 1] = c[t == 1] / c[t == 1].sum()
+            w = np.where((t == 0) & mask & (c > 0), c * rng.uniform(0.2, 1.0, n), 0.0)
+            v -= w / w.sum()
+            cols.append(v)
+            rep.append(b)
+    return t, D, counts, np.column_stack(cols), np.array(rep)
+
+
+def test_block_adjustment_equals_the_column_by_column_reference():
+    """bias_adjusted_columns (the bootstrap's batched adjustment) gives bias_adjusted_weights of every
+    column, including columns whose matched controls lack a dummy (singular Gram: pinv semantics) and
+    columns sharing a Gram; with the outer products given and made block by block."""
+    t, D, counts, V, rep = _block_problem()
+    ref = np.column_stack([bias_adjusted_weights(V[:, k], D, t, counts[rep[k]]) for k in range(V.shape[1])])
+    singular = [np.linalg.matrix_rank(D[(t == 0) & (V[:, k] != 0)].T @ D[(t == 0) & (V[:, k] != 0)]) < D.shape[1]
+                for k in range(V.shape[1])]
+    assert 0 < sum(singular) < len(singular)                         # both kinds are exercised
+    assert np.abs(ref - V).max() > 1e-3                               # and the shifts are not negligible
+    for outer in (_outer_products(D[t == 0]), None):
+        got = bias_adjusted_columns(V, D, t, counts, rep, outer)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-13)
+    # the order of the columns does not matter
+    perm = np.random.default_rng(1).permutation(V.shape[1])
+    np.testing.assert_allclose(bias_adjusted_columns(V[:, perm], D, t, counts, rep[perm]), ref[:, perm],
+                               rtol=0, atol=1e-13)
 
 
 def test_estimate_att_applies_the_adjustment_in_the_estimate_and_the_bootstrap():

@@ -27,7 +27,10 @@ can replace the loop without changing the numbers. Within a block the score
 refits of all replications share their matrix products (and their Hessians
 are one product with the precomputed row outer products); specifications that
 share a link and exact cells share the sorting and the control-score moments
-of a replication (:class:`~analysis.psm.weights._SortedScores`).
+of a replication (:class:`~analysis.psm.weights._SortedScores`). The bias
+adjustment of all (replication, spec) columns of a block is done at once at the
+end (:func:`~analysis.psm.adjust.bias_adjusted_columns`: one Gram per distinct
+resample and matched set, one stacked pseudo-inverse).
 
 Speed
 -----
@@ -39,6 +42,10 @@ does for every kernel): the refits use small BLAS products, which stall with
 multi-threaded OpenBLAS on a busy machine. Extended-precision (long double)
 arithmetic in the prefix sums is the largest remaining cost; ``x ** k`` on long
 doubles (powl) is avoided, being ~50 times slower than repeated products.
+The bias adjustment per block instead of per (replication, spec) took the BOT
+report's estimations from 31,3 to 22,1 s CPU (one process; the per-column
+Grams and pseudo-inverses had been a third of the CPU time); the estimates,
+SEs and CI limits changed by at most 9,5e-13.
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ from typing import Callable
 
 import numpy as np
 
-from .adjust import bias_adjusted_weights
+from .adjust import bias_adjusted_columns
 from .propensity import _cdf
 from .refit import OUTER_MAX_BYTES, _outer_products, _refit_block
 from .weights import _SortedScores, _check_method, _spec_weights, _support
@@ -97,6 +104,16 @@ class Bootstrap:
             p = X.shape[1]
             cache[link] = _outer_products(X) if 8 * len(X) * p * (p + 1) // 2 <= OUTER_MAX_BYTES else None
         return cache[link]
+
+    def control_outer(self) -> np.ndarray | None:
+        """:func:`_outer_products` of the controls' rows of the adjustment ``design``, computed once
+        (as :meth:`outer`; None above OUTER_MAX_BYTES)."""
+        cache = self.__dict__.setdefault("_outer", {})
+        if "adjust" not in cache:
+            X0 = self.design[self.t == 0]
+            p = X0.shape[1]
+            cache["adjust"] = _outer_products(X0) if 8 * len(X0) * p * (p + 1) // 2 <= OUTER_MAX_BYTES else None
+        return cache["adjust"]
 
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "_outer"}
@@ -204,8 +221,6 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
                     ok[b * ns + j] = True
                     V[:, b * ns + j] = (np.bincount(idx[tib[wb.on_support]], minlength=n) / wb.n_on_support
                                         - np.bincount(idx[cib], weights=wb.control_weights, minlength=n))
-                    if s.bias_adjust:
-                        V[:, b * ns + j] = bias_adjusted_weights(V[:, b * ns + j], boot.design, t, c)
                 continue
             link, exact, exclude = key
             pb = p_all[link][b]
@@ -227,8 +242,9 @@ def _replicate_block(boot: Bootstrap, draws: np.ndarray) -> np.ndarray:
                 ok[b * ns + j] = True
                 V[u1[on], b * ns + j] = c[u1][on] / n_on
                 V[u0, b * ns + j] -= cw
-                if s.bias_adjust:
-                    V[:, b * ns + j] = bias_adjusted_weights(V[:, b * ns + j], boot.design, t, c)
+    adj = np.flatnonzero(ok & np.tile([boot.specs[name].bias_adjust for name in names], m))
+    if len(adj):  # the bias adjustment of every (replication, spec) of the block at once
+        V[:, adj] = bias_adjusted_columns(V[:, adj], boot.design, t, counts, adj // ns, boot.control_outer())
     est = V.T @ boot.Y
     est[~ok] = np.nan
     return est.reshape(m, ns, -1)

@@ -102,8 +102,8 @@ def _outer_products(design: np.ndarray) -> np.ndarray:
     return out
 
 
-def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
-    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular.
+def _weighted_grams(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
+    """X' diag(v_b) X for every row v_b of V (m x n), as one product V @ ``outer`` (m x p x p, symmetric).
     ``outer``: :func:`_outer_products` of X, or None to make them here, OUTER_MAX_BYTES of rows at a time."""
     m, p = len(V), X.shape[1]
     iu = np.triu_indices(p)
@@ -117,6 +117,14 @@ def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) ->
             U += V[:, lo:lo + rows] @ _outer_products(X[lo:lo + rows])
     H[:, iu[0], iu[1]] = U
     H[:, iu[1], iu[0]] = U
+    return H
+
+
+def _inverse_hessians(X: np.ndarray, V: np.ndarray, outer: np.ndarray | None) -> np.ndarray:
+    """Inverses of X' diag(v_b) X for every row v_b of V (m x n); the pseudo-inverse where singular.
+    ``outer``: as for :func:`_weighted_grams`."""
+    m = len(V)
+    H = _weighted_grams(X, V, outer)
     try:
         inv = np.linalg.inv(H)
         bad = ~np.all(np.isfinite(inv), axis=(1, 2))
