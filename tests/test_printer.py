@@ -72,3 +72,48 @@ def test_an_unused_printer_goes_away(tmp_path):
     proc = printer.proc
     printer.close()
     assert proc.wait(timeout=10) is not None and printer.proc is None
+
+
+_PRINT = """
+import sys
+from pathlib import Path
+from evalreport.engine import render, weasyspeed
+if sys.argv[1] == "plain":
+    weasyspeed.apply = lambda: None            # WeasyPrint's own code
+render.write_pdf(Path(sys.argv[2]).read_text(encoding="utf-8"), Path(sys.argv[3]), base_url=Path(sys.argv[2]).parent,
+                 epoch=0)
+from weasyprint.svg import TAGS
+print(getattr(TAGS["path"], "_evalreport_memo", False))
+"""
+
+
+def test_the_memoised_svg_paths_print_the_same_bytes(tmp_path):
+    # A matplotlib figure as the reports draw it: text as glyph paths in <defs>, placed with <use>.
+    import subprocess
+    import sys
+
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "test"}):
+        fig, ax = plt.subplots(figsize=(5, 3))
+        ax.plot(range(30), [x ** 0.5 for x in range(30)], label="Kvadratrod af uge")
+        ax.set_xlabel("Uger efter start")
+        ax.set_title("Beskæftigelse, 95 pct. KI")
+        ax.legend()
+        fig.savefig(tmp_path / "fig.svg")
+        plt.close(fig)
+    svg = (tmp_path / "fig.svg").read_text(encoding="utf-8")
+    assert svg.count("<use ") > 20                     # the glyphs are reused
+    body = render_body("# Figur\n\n![Figur 1](fig.svg)\n\nTekst efter figuren.\n\n![Igen](fig.svg)\n",
+                       style=NumberingStyle())
+    html = render_page(front_matter={"title": "Prøve", "version": "1.0.0", "date": "2026-11-30"}, slug="demo",
+                       body_html=body.html, toc=body.toc, build_stamp="Bygget i dag")
+    (tmp_path / "index.html").write_text(html, encoding="utf-8")
+    memo = {}
+    for mode in ("plain", "fast"):
+        out = subprocess.run([sys.executable, "-c", _PRINT, mode, str(tmp_path / "index.html"),
+                              str(tmp_path / f"{mode}.pdf")], capture_output=True, text=True, check=True)
+        memo[mode] = out.stdout.strip()
+    assert memo == {"plain": "False", "fast": "True"}  # the patch was (not) in place
+    assert _sha(tmp_path / "fast.pdf") == _sha(tmp_path / "plain.pdf")

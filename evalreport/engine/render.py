@@ -243,9 +243,11 @@ def write_pdf(html: str, target: Path, *, base_url: Path, epoch: int) -> int:
     from weasyprint.text.fonts import FontConfiguration
 
     from .paginate import paginate
+    from . import weasyspeed
     from .weasyfix import keep_footnotes_with_calls
 
     keep_footnotes_with_calls()
+    weasyspeed.apply()                  # memoised SVG paths and page references: the same bytes, sooner
     fonts = FontConfiguration()
     css = CSS(string=pdf_font_face_css() + PDF_CSS, font_config=fonts)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
