@@ -111,7 +111,6 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     from .engine.printer import Printer
     from .engine.render import render_page
     from .incremental import StageCache, source_files, toolchain_files
-    from .outputs.disclosure import check_disclosure      # pandas, through analysis.disclosure
 
     if options.to not in ("html", "pdf", "all"):
         raise EvalReportError(f"ukendt format '{options.to}' (brug html, pdf eller all)")
@@ -141,6 +140,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
     cache = StageCache(project, enabled=options.cache)
     # WeasyPrint's second of imports happens in the printer's process while this one works
     printer = Printer() if options.to in ("pdf", "all") else None
+    # the disclosure gate needs pandas (through analysis.disclosure): imported while Pandoc or the kernel runs
+    _import_in_background("evalreport.outputs.disclosure")
     try:
         tables_dir = stage / "tables"
         tables_dir.mkdir()
@@ -196,6 +197,7 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             html_path.write_text(html, encoding="utf-8")
             inputs = input_files(watch.opened(), project.root, [project.output_dir, stage])
             stamp = build_stamp(project.root, source_files(project, doc) + inputs + toolchain_files())
+        from .outputs.disclosure import check_disclosure
         check_disclosure(build_name(slug, options), tables_dir, _printed_texts(result) if result is not None else [],
                          int(project.settings["disclosure"]["min-count"]))
         check_headline(slug, variant, tables_dir, headline_specs(fm, qmd),
@@ -330,6 +332,12 @@ def publish_staged(project: Project, slug: str, staged: StagedBuild, options: Bu
     result = _result_of(folder, progress, unchanged=False)
     result.warnings = warnings
     return result
+
+
+def _import_in_background(module: str) -> None:
+    import importlib
+    import threading
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
 def _unchanged(project: Project, slug: str, options: BuildOptions, progress: Progress,

@@ -129,9 +129,9 @@ def engine_versions() -> dict[str, str]:
         out["Pandoc"] = pandoc_version()
     except Exception:  # pragma: no cover - pandoc missing is reported elsewhere
         pass
-    try:
-        import weasyprint
-        out["WeasyPrint"] = weasyprint.__version__
+    try:   # from the package's metadata: importing WeasyPrint here would cost a second (engine/printer.py)
+        from importlib.metadata import version
+        out["WeasyPrint"] = version("weasyprint")
     except ImportError:  # pragma: no cover
         pass
     return out
