@@ -263,6 +263,11 @@ def main() -> None:
         took, cpu, err = evalreport_build(work, args.jobs, [PROSE_EDIT[1]], "--to", "html")
         measure(f"prosaændring i {PROSE_EDIT[1]}, kun HTML", err, took, cpu, None, executed(err))
         sizes = sum(f.stat().st_size for f in (work / ".evalreport-cache").rglob("*") if f.is_file())
+        # BOT's execute stage on its own (the cores not shared with other reports): cold, --no-cache
+        bot_alone = None
+        if "bot" in slugs:
+            _, _, err = evalreport_build(work, args.jobs, ["bot"], "--no-cache")
+            bot_alone = stage_times(err, "execute").get("bot")
         load_after = os.getloadavg()[0]
 
     print(f"\n{'scenarie':30s} {'evalreport':>11s} {'naiv':>9s} {'naiv/evalr.':>11s}   "
@@ -282,7 +287,9 @@ def main() -> None:
              ("prosaændring i OtO ≤ 4 s", prose, rows[2][2], 4.0),
              ("(kun HTML, som preview: ≤ 4 s)", rows[4][1], rows[4][2], 4.0)]
     if "bot" in cold_exec:
-        goals.append(("BOT's execute-trin ≤ 15 s", cold_exec["bot"], None, 15.0))
+        goals.append(("BOT's execute-trin i det kolde site ≤ 15 s", cold_exec["bot"], None, 15.0))
+    if bot_alone is not None:
+        goals.append(("BOT's execute-trin, BOT bygget alene ≤ 15 s", bot_alone, None, 15.0))
     if len(slugs) >= 5:
         goals.append((f"{len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s", rows[0][1],
                       rows[0][2] / args.jobs, 60.0))
@@ -291,7 +298,8 @@ def main() -> None:
         + (f"; CPU{' / ' + str(args.jobs) if 'kolde' in name else ''} {cpu:.2f} s: "
            f"{'nået' if cpu <= limit else 'IKKE nået'}" if cpu is not None else "") + ")"
         for name, took, cpu, limit in goals))
-    print(json.dumps({"load": load_after, "rows": [
+    print(json.dumps({"load": load_after, "bot_execute_cold_site_s": cold_exec.get("bot"),
+                      "bot_execute_alone_s": bot_alone, "rows": [
         {"scenario": r[0], "evalreport_s": round(r[1], 3), "evalreport_cpu_s": round(r[2], 3),
          "naive_s": round(r[3][0], 3) if r[3] else None, "naive_cpu_s": round(r[3][1], 3) if r[3] else None,
          "executed": r[4]} for r in rows]}, ensure_ascii=False))
