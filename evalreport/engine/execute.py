@@ -37,6 +37,11 @@ _er_os.environ["EVALREPORT_TABLES_DIR"] = {tables_dir!r}
 _er_os.environ["EVALREPORT_REPORT"] = {report!r}
 if {root!r} not in _er_sys.path:
     _er_sys.path.insert(0, {root!r})
+try:   # SciPy's import-time docstring tables: half a second of every kernel (engine/scipy_docs.py)
+    from evalreport.engine.scipy_docs import skip_array_api_notes as _er_skip
+    _er_skip()
+except Exception:
+    pass
 try:
     import matplotlib as _er_mpl
     _er_mpl.use("module://matplotlib_inline.backend_inline")
