@@ -26,7 +26,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import CoxPHFitter, KaplanMeierFitter, utils
+from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
 from lifelines.exceptions import ConvergenceError
 
 
@@ -120,11 +121,12 @@ def cox_effect(frame: pd.DataFrame, duration: str, event: str, treatment: str,
                      ph_p_global=glob, robust=robust, alpha=alpha)
 
 
-class FastCoxPHFitter(CoxPHFitter):
-    """lifelines' CoxPHFitter with its score residuals (the robust sandwich variance) computed by
-    cumulative sums instead of a Python loop over rows: the same formula and numbers (tested
-    against lifelines), 2-3 s faster for 2.000 rows. Like lifelines it ignores ties in the score
-    residuals (a Breslow-type approximation in the sandwich; the point estimates are Efron's)."""
+class _FastSemiParametricPHFitter(SemiParametricPHFitter):
+    """lifelines' semi-parametric Cox fitter (what ``CoxPHFitter`` fits with the default Breslow
+    baseline) with its score residuals – the robust sandwich variance – computed by cumulative
+    sums instead of a Python loop over rows: the same formula (tested against lifelines to 1e-10).
+    Like lifelines it ignores ties in the score residuals (a Breslow-type approximation in the
+    sandwich; the point estimates are Efron's)."""
 
     def _compute_score_within_strata(self, X, _T, E, weights, entries):
         X = X.values
@@ -140,6 +142,21 @@ class FastCoxPHFitter(CoxPHFitter):
         cum_cx = np.cumsum(c[:, None] * xbar, axis=0)
         score = -phi[:, None] * (X * cum_c[:, None] - cum_cx) + E[:, None] * (X - xbar)
         return score * w[:, None]
+
+
+class FastCoxPHFitter(CoxPHFitter):
+    """``CoxPHFitter`` whose Breslow-baseline fit is :class:`_FastSemiParametricPHFitter` (the robust
+    standard errors without lifelines' Python loop over rows; about a second per fit for 2.000
+    weighted rows). ``CoxPHFitter._fit_model_breslow`` builds a ``SemiParametricPHFitter`` itself,
+    so the faster class is put in here, with the same arguments."""
+
+    def _fit_model_breslow(self, *args, **kwargs):
+        model = _FastSemiParametricPHFitter(penalizer=self.penalizer, l1_ratio=self.l1_ratio, strata=self.strata,
+                                            alpha=self.alpha, label=self._label)
+        if not utils.CensoringType.is_right_censoring(self):
+            return super()._fit_model_breslow(*args, **kwargs)     # lifelines' own error message
+        model.fit(*args, **kwargs)
+        return model
 
 
 def _fit(d: pd.DataFrame, alpha: float, **kw) -> CoxPHFitter:

@@ -96,6 +96,8 @@ def test_fast_score_residuals_equal_lifelines(lung):
     d = lung[["time", "status", "female", "age"]].assign(w=np.random.default_rng(2).uniform(0.2, 3, len(lung)))
     slow = CoxPHFitter().fit(d, "time", "status", weights_col="w", robust=True)
     fast = sv.FastCoxPHFitter().fit(d, "time", "status", weights_col="w", robust=True)
+    assert isinstance(fast._model, sv._FastSemiParametricPHFitter)      # the fast residuals were used
+    assert not isinstance(slow._model, sv._FastSemiParametricPHFitter)
     np.testing.assert_allclose(fast.standard_errors_, slow.standard_errors_, rtol=1e-10)
     np.testing.assert_allclose(fast.params_, slow.params_, rtol=1e-12)
 
