@@ -205,6 +205,30 @@ def test_flow_diagram_prints_danish_counts():
         G.flow_diagram([])
 
 
+@pytest.mark.parametrize("steps, exclusions, words", [
+    ([("Udtrukket", 120), ("Startet", 100)], [("Udeblev", 2)], "boksen 'Udeblev' viser n = 2"),
+    ([("Udtrukket", 120), ("Startet", 118)], [], "falder antallet med 2, som kan regnes ud"),
+    ([("Udtrukket", 120), ("Fra Kerteminde", 1)], [None], "boksen 'Fra Kerteminde' viser n = 1"),
+])
+def test_flow_diagram_refuses_counts_below_the_minimum(steps, exclusions, words):
+    from evalreport.errors import DisclosureError
+
+    with pytest.raises(DisclosureError, match="færre end 3 personer") as caught:
+        G.flow_diagram(steps, exclusions, min_count=3)
+    assert words in str(caught.value)
+
+
+def test_flow_diagram_allows_what_the_rule_allows():
+    # a step that loses no one (0), a shown exclusion of 3, a count left out (None), and a drop that
+    # is only small because it is shown next to the arrow anyway
+    fig = G.flow_diagram([("Udtrukket", 120), ("Startet", 120), ("Fulgt", 117), ("Svarede", None)],
+                         [None, ("Flyttede", 3), None], min_count=3)
+    assert "Flyttede\nn = 3" in [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+    with pytest.raises(Exception, match="falder antallet med 4"):
+        G.flow_diagram([("Udtrukket", 120), ("Startet", 116)], min_count=5)
+
+
 def test_bar_chart_labels_bars_in_danish():
     ax = G.bar_chart(["Mænd", "Kvinder"], {"Før": [0.125, 0.2], "Efter": [0.3, 0.41]}, scale=100,
                      decimals=1, ylabel="Pct.")

@@ -41,16 +41,23 @@ def _count_text(text: str, n) -> str:
 
 def flow_diagram(steps: Sequence[tuple[str, int | None]],
                  exclusions: Sequence[tuple[str, int | None] | None] = (), *,
-                 height: float | None = None, fontsize: float = 8.5):
+                 height: float | None = None, fontsize: float = 8.5, min_count: int | None = None):
     """The flow of a sample, top to bottom: ``steps = [(text, n)]`` in boxes joined by arrows;
     ``exclusions[i]`` (text, n) is a side box for those left out between step i and i + 1.
-    Counts print Danish ("n = 1.234"). Returns the figure."""
+    Counts print Danish ("n = 1.234"). Returns the figure.
+
+    Danmarks Statistik's rule holds for the counts of a figure as for a table's: no box may
+    show 1 to ``min_count`` − 1 persons (default: the project's ``disclosure: min-count``),
+    and neither may the drop between two steps, which the reader gets by subtraction.
+    Such a diagram is refused with a :class:`~evalreport.errors.DisclosureError` naming the
+    boxes (merge steps, or leave the count out with ``n = None``)."""
     k = len(steps)
     if k == 0:
         raise ValueError("flow_diagram() needs at least one step")
     ex = list(exclusions) + [None] * (k - 1 - len(exclusions))
     if len(ex) > k - 1:
         raise ValueError("one exclusion box at most between two steps")
+    _check_flow_counts(steps, ex, min_count)
     row = 1.6
     fig, ax = diagram((0, 10), (0, row * k), height=height or 0.9 * k + 0.3)
     bw, bh = 4.6, 1.0
@@ -65,3 +72,28 @@ def flow_diagram(steps: Sequence[tuple[str, int | None]],
                 box(ax, 5.3, ymid - 0.4, 4.4, 0.8, _count_text(*ex[i]), fc=LIGHT[3],
                     fontsize=fontsize - 0.5)
     return fig
+
+
+def _check_flow_counts(steps, exclusions, min_count: int | None) -> None:
+    """The disclosure rule for :func:`flow_diagram` (its docstring)."""
+    from analysis.disclosure import small_bins
+
+    from ...errors import DisclosureError
+    from ..disclosure import min_count as project_min_count
+    m = project_min_count() if min_count is None else int(min_count)
+    problems = []
+    for text, n in list(steps) + [e for e in exclusions if e is not None]:
+        if n is not None and small_bins([n], min_count=m)[0]:
+            problems.append(f"boksen '{_one_line(text)}' viser n = {F.fmt_num(n)}")
+    for (a, na), (b, nb), e in zip(steps, steps[1:], exclusions):
+        shown = e is not None and e[1] is not None
+        if na is not None and nb is not None and not shown and small_bins([na - nb], min_count=m)[0]:
+            problems.append(f"fra '{_one_line(a)}' (n = {F.fmt_num(na)}) til '{_one_line(b)}' "
+                            f"(n = {F.fmt_num(nb)}) falder antallet med {F.fmt_num(na - nb)}, som kan regnes ud")
+    if problems:
+        raise DisclosureError(f"flowdiagrammet må ikke vise færre end {m} personer (diskretion): "
+                              + "; ".join(problems) + ". Slå trin sammen, eller udelad tallet (n = None).")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
