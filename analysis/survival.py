@@ -43,7 +43,9 @@ def km_table(durations, events, groups, times: Sequence[float], weights=None) ->
     """Weighted Kaplan–Meier per group evaluated at ``times``.
 
     Tidy: group, time, survival, cum_incidence, ci_low, ci_high (95 % CI of the cumulative
-    incidence, lifelines' exponential Greenwood interval), at_risk (weighted), n (units)."""
+    incidence, lifelines' exponential Greenwood interval), at_risk (weighted), n (units), and
+    for the disclosure rule (``evalreport.author.km_curves``) n_at_risk (units still at risk at
+    the time) and n_events (units with an event after the previous time and up to this one)."""
     d = pd.DataFrame({"T": np.asarray(durations, float), "E": np.asarray(events, int),
                       "g": np.asarray(groups),
                       "w": np.ones(len(durations)) if weights is None else np.asarray(weights, float)})
@@ -63,10 +65,14 @@ def km_table(durations, events, groups, times: Sequence[float], weights=None) ->
         lo = ci.iloc[np.maximum(idx, 0), 0].to_numpy()
         hi = ci.iloc[np.maximum(idx, 0), 1].to_numpy()
         at_risk = [float(part.loc[part["T"] >= t, "w"].sum()) for t in times]
-        for t, sv, l_, h_, r in zip(times, s, lo, hi, at_risk):
-            rows.append((g, float(t), float(sv), 1 - float(sv), 1 - float(h_), 1 - float(l_), r, len(part)))
+        n_at_risk = [int((part["T"] >= t).sum()) for t in times]
+        bounds = np.r_[-np.inf, np.asarray(times, float)]
+        n_events = [int(((part["T"] > lo_t) & (part["T"] <= hi_t) & (part["E"] == 1)).sum())
+                    for lo_t, hi_t in zip(bounds[:-1], bounds[1:])]
+        for t, sv, l_, h_, r, nr, ne in zip(times, s, lo, hi, at_risk, n_at_risk, n_events):
+            rows.append((g, float(t), float(sv), 1 - float(sv), 1 - float(h_), 1 - float(l_), r, len(part), nr, ne))
     return pd.DataFrame(rows, columns=["group", "time", "survival", "cum_incidence", "ci_low", "ci_high",
-                                       "at_risk", "n"])
+                                       "at_risk", "n", "n_at_risk", "n_events"])
 
 
 @dataclass(frozen=True)

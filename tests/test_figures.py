@@ -182,6 +182,27 @@ def test_km_curves_are_step_functions_from_one():
     assert len(bare.collections) == 0
 
 
+def test_km_curves_apply_the_disclosure_rule_to_what_they_show():
+    from analysis import survival as sv
+    from evalreport.errors import DisclosureError
+    from lifelines.datasets import load_lung
+
+    lung = load_lung()
+    fine = sv.km_table(lung["time"], lung["status"], lung["sex"], list(range(1, 1000, 7)))
+    with pytest.raises(DisclosureError, match="færre end 3 hændelser"):
+        G.km_curves(fine, min_count=3)                   # weekly steps of one or two deaths
+    coarse = sv.km_table(lung["time"], lung["status"], lung["sex"], [180, 360, 540, 720, 900])
+    # (the tail: 720 and 900 days have few men/women left at risk)
+    at_risk = coarse.set_index(["group", "time"])["n_at_risk"]
+    ax = G.km_curves(coarse, min_count=10, ci=None)
+    for line, g in zip(ax.get_lines(), [1, 2]):
+        shown = [t for t in line.get_xdata() if t > 0]
+        assert all(at_risk[(g, t)] >= 10 for t in shown)
+        hidden = [t for t in (180, 360, 540, 720, 900) if t not in shown]
+        assert hidden and all(at_risk[(g, t)] < 10 for t in hidden[:1])   # cut at the first time below
+    plt.close("all")
+
+
 def test_km_curves_cumulative_incidence_rises_from_zero():
     table = pd.DataFrame({"group": ["A", "A"], "time": [13, 26], "survival": [0.75, 0.6],
                           "ci_low": [0.7, 0.55], "ci_high": [0.8, 0.65]})

@@ -115,3 +115,20 @@ def test_ph_statistic_equals_lifelines_for_unweighted_fits(lung):
     one = CoxPHFitter().fit(d[["time", "status", "female"]], "time", "status")
     s1, p1, g1 = sv._ph_tests(one, d[["time", "status", "female"]])
     assert g1 == pytest.approx(float(p1["female"]))        # one covariate: global = the covariate's test
+
+
+def test_km_table_counts_units_at_risk_and_events_as_lifelines_event_table(lung):
+    from lifelines import KaplanMeierFitter
+
+    times = [180, 360, 540, 720, 900]
+    tab = sv.km_table(lung["time"], lung["status"], lung["female"], times)
+    for g, part in lung.groupby("female"):
+        events = KaplanMeierFitter().fit(part["time"], part["status"]).event_table
+        row = tab[tab["group"] == g].set_index("time")
+        for lo, hi in zip([0] + times[:-1], times):
+            # at risk at t: lifelines' at_risk at the first event-table time >= t (or none left)
+            later = events.index[events.index >= hi]
+            expect_at_risk = int(events.loc[later[0], "at_risk"]) if len(later) else 0
+            assert row.loc[hi, "n_at_risk"] == expect_at_risk
+            window = events[(events.index > lo) & (events.index <= hi)]
+            assert row.loc[hi, "n_events"] == int(window["observed"].sum())
