@@ -219,6 +219,7 @@ class _SortedScores:
         self.q0 = self.p0.astype(np.longdouble) - center[self.e0]
         self.q1 = self.p1.astype(np.longdouble) - center[self.e1]
         self.Q = _prefix(self.a0[:, None] * _powers(self.q0, 5))  # sums of a q^m, m = 0..4
+        self.q64 = (self.q1.astype(float), self.q0.astype(float))
 
     def weights(self, ok1, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
         """(on-support flags of the treated, aggregate weights of the controls), both in input order.
@@ -236,17 +237,21 @@ class _SortedScores:
         lo = np.searchsorted(self.k0, kl, side="right")
         hi = np.searchsorted(self.k0, ku, side="left")
         inside = ok & (hi > lo)
-        h2 = np.longdouble(h) ** 2
-        q1 = self.q1
-        nmom = 5 if method == "ridge" else 3
-        Qw = (self.Q[hi, :nmom] - self.Q[lo, :nmom]).T  # row m: weighted sum of q0^m over the window
-        W = _kernel_sum(Qw[0:3], q1, h2, kernel)
+        ridge = method == "ridge"
+        kk = 3 if kernel == "epanechnikov" else 1       # moments a kernel sum uses (_kernel_sum)
+        # Window sums are differences of extended-precision prefix sums. Kernel weights are then
+        # computed in double precision (agreeing with extended precision to ~1e-15); ridge weights
+        # stay in extended precision, their variance S_i and the sum of u_i + g_i q0_j cancel.
+        ext = np.longdouble if ridge else np.float64
+        h2 = ext(h) ** 2
+        q1, q0 = (self.q1, self.q0) if ridge else self.q64
+        Qw = (self.Q[hi, :kk + 2 * ridge] - self.Q[lo, :kk + 2 * ridge]).T.astype(ext, copy=False)  # row m: sum of q0^m
+        W = _kernel_sum(Qw[0:kk], q1, h2, kernel)
         Wd = np.where(inside, W, 1)
         u = np.where(inside, 1 / Wd, 0)
-        g = np.zeros(self.n1, dtype=np.longdouble)
-        if method == "ridge":
-            P = _kernel_sum(Qw[1:4], q1, h2, kernel) / Wd
-            S = _kernel_sum(Qw[2:5], q1, h2, kernel) - P * P * Wd
+        if ridge:
+            P = _kernel_sum(Qw[1:1 + kk], q1, h2, kernel) / Wd
+            S = _kernel_sum(Qw[2:2 + kk], q1, h2, kernel) - P * P * Wd
             d = q1 - P
             flat = (S <= RIDGE_ZERO_VARIANCE * Wd * h2) | ~inside
             g = np.where(flat, 0, d / np.where(flat, 1, S + np.longdouble(r * h) * np.abs(d)))
@@ -260,11 +265,12 @@ class _SortedScores:
         # treated in control j's window (lower_i < p0_j < upper_i, same cell): sorted positions [start, stop)
         start = np.searchsorted(ku, self.k0, side="right")
         stop = np.maximum(np.searchsorted(kl, self.k0, side="left"), start)
-        pw = self.a1[:, None] * _powers(q1, 3)
-        UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]))
-        UGw = (UG[stop] - UG[start]).T
-        q0 = self.q0
-        s = _kernel_sum(UGw[0:3], q0, h2, kernel) + q0 * _kernel_sum(UGw[3:6], q0, h2, kernel)
+        pw = self.a1[:, None] * _powers(q1, kk)
+        UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]) if ridge else pw * u[:, None])
+        UGw = (UG[stop] - UG[start]).T.astype(ext, copy=False)
+        s = _kernel_sum(UGw[0:kk], q0, h2, kernel)
+        if ridge:  # kernel matching: g = 0
+            s = s + q0 * _kernel_sum(UGw[kk:2 * kk], q0, h2, kernel)
         raw[self.o0] = (self.a0 * s).astype(float) / n_on
         return on, raw
 
