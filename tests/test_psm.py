@@ -325,9 +325,10 @@ def test_fit_propensity_table_and_refits_match_statsmodels():
 
 
 def test_block_refit_with_quasi_newton_steps_matches_statsmodels_on_each_resample():
-    """_refit_block (Hessian every `refresh` iterations, BFGS-corrected in between) lands on statsmodels'
-    maximum of every resample written out, from the full-sample start, whatever the refresh: 1 (pure
-    Newton), the default, or never after the first (BFGS alone)."""
+    """_refit_block (own Hessians at the iterations `hessian_at`, BFGS-corrected in between) lands on
+    statsmodels' maximum of every resample written out, from the full-sample start, whatever the
+    schedule: every iteration (pure Newton), the default, at the start only, or never (BFGS from the
+    full sample's Hessian)."""
     rng = np.random.default_rng(12)
     t, X, _, _ = _selection_data(900, rng)
     draws = psm.draw_resamples(np.random.default_rng(5), t, 4)
@@ -335,8 +336,8 @@ def test_block_refit_with_quasi_newton_steps_matches_statsmodels_on_each_resampl
     for link, model in (("logit", sm.Logit), ("probit", sm.Probit)):
         ps = psm.fit_propensity(t, X, link=link)
         ref = np.stack([model(t[d], ps.design[d]).fit(disp=0, tol=1e-12, maxiter=100).params for d in draws])
-        for refresh in (1, 6, 1000):
-            beta = psm._refit_block(ps.design, t.astype(float), link, ps.params, counts, refresh=refresh)
+        for hessian_at in (range(40), psm.refit.OWN_HESSIAN_AT, (0,), ()):
+            beta = psm._refit_block(ps.design, t.astype(float), link, ps.params, counts, hessian_at=hessian_at)
             np.testing.assert_allclose(beta, ref, atol=1e-7)
 
 
