@@ -13,7 +13,7 @@ import pytest
 import statsmodels.api as sm
 
 from analysis import psm
-from analysis.psm.adjust import bias_adjusted_columns, bias_adjusted_weights, regression_design
+from analysis.psm.adjust import bias_adjusted_columns, bias_adjusted_weights, pinv_hermitian, regression_design
 from analysis.psm.refit import _outer_products
 
 
@@ -143,6 +143,23 @@ def test_block_adjustment_equals_the_column_by_column_reference():
     perm = np.random.default_rng(1).permutation(V.shape[1])
     np.testing.assert_allclose(bias_adjusted_columns(V[:, perm], D, t, counts, rep[perm]), ref[:, perm],
                                rtol=0, atol=1e-13)
+
+
+def test_stacked_pinv_equals_numpy_pinv_hermitian():
+    """pinv_hermitian equals np.linalg.pinv(hermitian=True) matrix by matrix: full rank, an exactly
+    zero row and column, collinear columns (rank 3 of 5), an indefinite matrix, and all zeros."""
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(6, 5))
+    full = A.T @ A
+    zero_col = full.copy()
+    zero_col[2, :] = zero_col[:, 2] = 0.0
+    B = rng.normal(size=(6, 3)) @ rng.normal(size=(3, 5))
+    H = np.stack([full, zero_col, B.T @ B, np.diag([3.0, -2.0, 1.0, 0.5, -0.1]), np.zeros((5, 5))])
+    got = pinv_hermitian(H)
+    for k in range(len(H)):
+        ref = np.linalg.pinv(H[k], hermitian=True)
+        np.testing.assert_allclose(got[k], ref, rtol=0, atol=1e-12 * max(1.0, np.abs(ref).max()))
+    assert np.abs(got[2]).max() < 1e3          # the collinear direction is cut, not inverted
 
 
 def test_estimate_att_applies_the_adjustment_in_the_estimate_and_the_bootstrap():
