@@ -67,14 +67,14 @@ def _cache_dir() -> Path:
 
 
 def _subset_woff2(path: Path) -> bytes:
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     data = path.read_bytes()
     key = hashlib.sha256(data + repr((UNICODES, FEATURES)).encode()).hexdigest()[:24]
     cached = _cache_dir() / f"{path.stem}-{key}.woff2"
     if cached.exists():
         return cached.read_bytes()
+    from fontTools import subset                  # (a tenth of a second of imports: only when needed)
+    from fontTools.ttLib import TTFont
+
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = FEATURES

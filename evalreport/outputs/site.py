@@ -26,7 +26,7 @@ from urllib.parse import quote
 import jinja2
 
 from ..engine.fonts import html_font_face_css
-from ..engine.render import TEMPLATES, danish_date
+from ..engine.render import danish_date, template_environment
 from .atomic import write_text
 
 SPECIAL_FOLDERS = {"latest", "diff"}
@@ -292,7 +292,7 @@ def write_site(project, site_dir: Path | None = None) -> Path:
                         "subtitle": versions[0].get("subtitle", ""), "versions": rows,
                         "evaluation": _evaluation(report_dir / versions[0]["folder"], versions[0]),
                         "latest": f"reports/{quote(slug)}/latest/index.html"})
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env = template_environment(autoescape=True)
     env.filters["danish_date"] = danish_date
     env.filters["q"] = lambda s: quote(str(s))
     html = env.get_template("site_index.html.j2").render(

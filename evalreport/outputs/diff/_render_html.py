@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from ...engine.render import TEMPLATES, danish_date
+from ...engine.render import danish_date, template_environment
 from ..atomic import write_text
 from ._labels import cell_delta, raw_delta, side_text
 from ._table_data import META_FIELDS
@@ -114,8 +114,7 @@ def highlighter(t: TableDiff) -> list[dict]:
 
 
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = template_environment(autoescape=jinja2.select_autoescape(["html", "j2"]))
     env.filters["danish_date"] = danish_date
     return env
 
