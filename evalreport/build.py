@@ -208,7 +208,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             pdf_path = stage / pdf_name(slug, version, options.variant)
             with progress.stage("pdf"):
                 pages, pdf_key = cache.pdf(keys, stage, pdf_path, lambda: printer.write_pdf(
-                    html_path, pdf_path, base_url=stage, epoch=stamp.epoch))
+                    html_path, pdf_path, base_url=stage, epoch=stamp.epoch,
+                    while_waiting=lambda: _compare_with_previous(project, slug, version, stage, options)))
             if "pdf" in cache.used:
                 progress.cached("pdf")
         for text in cache.warnings:
@@ -332,6 +333,22 @@ def publish_staged(project: Project, slug: str, staged: StagedBuild, options: Bu
     result = _result_of(folder, progress, unchanged=False)
     result.warnings = warnings
     return result
+
+
+def _compare_with_previous(project: Project, slug: str, version: str, stage: Path, options: BuildOptions) -> None:
+    """Compare the staged build with the version the site's diff page will compare it with (the
+    newest published version below this one), while the PDF is printed: the diff page written
+    after publishing (``outputs/site.py``) then takes the comparison from ``diff.compare``'s memo."""
+    if options.variant:
+        return
+    from .outputs import diff as D
+    from .outputs.site import report_versions, version_key
+
+    older = [v for v in report_versions(project.output_dir / "reports" / slug)
+             if version_key(v["version"]) < version_key(version)]
+    if older:
+        D.warm(D.side(project.output_dir / "reports" / slug / older[0]["folder"], site_version=True),
+               D.side(stage, label=version, site_version=True))
 
 
 def _import_in_background(module: str) -> None:

@@ -305,3 +305,28 @@ def test_prose_paragraphs_skip_tables_stamp_and_metadata():
         ("changed", [("equal", "Effekten er"), ("delete", "1,2"), ("insert", "1,3"),
                      ("equal", "procentpoint.")])]
     assert D.compare_prose(paras, [(s, t.replace("1,2", "1,3")) for s, t in paras], 0.2) == []
+
+
+@pytest.mark.build
+def test_a_comparison_of_the_same_contents_is_remembered_not_repeated(site, result, tmp_path, monkeypatch):
+    # A build compares its staging folder with the previous version while the PDF prints
+    # (build._compare_with_previous); the site's diff page after publishing compares the same
+    # contents in another folder and must get the same result without comparing again.
+    import shutil
+
+    from evalreport.outputs.diff import _result as R
+    _, old, new = site
+    moved = tmp_path / "published"
+    shutil.copytree(new, moved)
+    D.warm(D.side(old), D.side(new))
+    monkeypatch.setattr(R, "compare_table", lambda *a, **k: pytest.fail("compared again"))
+    again = D.compare(D.side(old), D.side(moved))
+    assert again.new.folder == moved
+    mine, theirs = again.to_json(), result.to_json()
+    assert {k: mine[k] for k in ("summary", "tables", "prose")} == {k: theirs[k] for k in ("summary", "tables", "prose")}
+    assert mine["summary"]["paragraphs_changed"] > 0 and mine["tables"]             # not an empty diff
+    # other contents: compared afresh
+    html = moved / "index.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("Dette afsnit", "Det afsnit"), encoding="utf-8")
+    with pytest.raises(pytest.fail.Exception, match="compared again"):
+        D.compare(D.side(old), D.side(moved))

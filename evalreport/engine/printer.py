@@ -47,10 +47,13 @@ class Printer:
             self.proc = None
         self.answered_by: int | None = None     # the pid of the child that printed, if one did
 
-    def write_pdf(self, html_path: Path, target: Path, *, base_url: Path, epoch: int) -> int:
-        """Print ``html_path`` to ``target``; returns the page count (as :func:`render.write_pdf`)."""
+    def write_pdf(self, html_path: Path, target: Path, *, base_url: Path, epoch: int,
+                  while_waiting=None) -> int:
+        """Print ``html_path`` to ``target``; returns the page count (as :func:`render.write_pdf`).
+        ``while_waiting()``, if given, runs here while the child prints (work this process would
+        otherwise do afterwards; an error in it is ignored, it must only save time)."""
         answer = self._ask({"html": str(Path(html_path).resolve()), "target": str(Path(target).resolve()),
-                            "base_url": str(Path(base_url).resolve()), "epoch": epoch})
+                            "base_url": str(Path(base_url).resolve()), "epoch": epoch}, while_waiting)
         if answer is None:                      # no child (or it died): print here
             from .render import write_pdf
             return write_pdf(Path(html_path).read_text(encoding="utf-8"), Path(target), base_url=Path(base_url),
@@ -62,13 +65,18 @@ class Printer:
             raise RuntimeError("PDF-udskriften fejlede i sin proces:\n" + answer["error"])
         return int(answer["pages"])
 
-    def _ask(self, request: dict) -> dict | None:
+    def _ask(self, request: dict, while_waiting=None) -> dict | None:
         proc, self.proc = self.proc, None
         if proc is None:
             return None
         try:
             proc.stdin.write(json.dumps(request) + "\n")
             proc.stdin.close()
+            if while_waiting is not None:
+                try:
+                    while_waiting()
+                except Exception:                      # noqa: BLE001  (it only saves time later)
+                    pass
             line = proc.stdout.readline()
             proc.wait()
         except (OSError, ValueError):

@@ -57,13 +57,13 @@ from ._prose import ProseChange, compare_prose, paragraphs
 from ._render_html import highlighter, render_html, write_html
 from ._render_json import write_json
 from ._render_text import change_lines, format_text
-from ._result import DiffResult, Side, compare, compare_tables_only, side
+from ._result import DiffResult, Side, compare, compare_tables_only, side, warm
 from ._table_data import META_FIELDS, Axis, TableData, load_table, table_ids
 from ._table_diff import CellChange, TableDiff, compare_table
 
 __all__ = [
     # comparing
-    "compare", "compare_tables_only", "side", "Side", "DiffResult",
+    "compare", "compare_tables_only", "side", "warm", "Side", "DiffResult",
     "compare_table", "TableDiff", "CellChange", "load_table", "table_ids", "TableData", "Axis",
     "META_FIELDS", "compare_prose", "paragraphs", "ProseChange",
     # Danish numbers
