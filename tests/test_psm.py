@@ -287,6 +287,31 @@ def test_cv_bandwidth_is_interior_for_a_curved_outcome():
     assert res.criterion[np.searchsorted(res.grid, res.bandwidth)] == res.criterion.min()
 
 
+@pytest.mark.parametrize("kernel", psm.KERNELS)
+def test_cv_of_ridge_and_kernel_in_one_pass_equals_each_on_its_own(kernel):
+    """cv_bandwidths gives each method's cv_bandwidth bit for bit (with cells, trimming, a ridge
+    parameter), and estimate_att's paired cross-validation picks the bandwidths of the unpaired one."""
+    rng = np.random.default_rng(9)
+    n = 1200
+    t = (rng.random(n) < 0.25).astype(int)
+    p = rng.beta(2, 6, n)
+    y = np.column_stack([np.sin(10 * p), p ** 2]) + rng.normal(0, 0.3, (n, 2))
+    cells = rng.integers(0, 4, n)
+    for cc, trim, r in ((None, None, None), (cells, (0.02, 0.8), 0.05)):
+        both = psm.cv_bandwidths(t, p, y, cells=cc, kernel=kernel, ridge=r, trim=trim)
+        for method in ("ridge", "kernel"):
+            alone = psm.cv_bandwidth(t, p, y, cells=cc, method=method, kernel=kernel, ridge=r, trim=trim)
+            np.testing.assert_array_equal(both[method].criterion, alone.criterion)
+            assert both[method].bandwidth == alone.bandwidth
+    X = pd.DataFrame({"x": p + rng.normal(0, 0.1, n)})
+    specs = {"r": psm.MatchingSpec("ridge", kernel=kernel), "k": psm.MatchingSpec("kernel", kernel=kernel),
+             "r2": psm.MatchingSpec("ridge", kernel=kernel, ridge=0.05)}
+    paired = psm.estimate_att(t, X, y[:, :1], specs, cv_outcome=y[:, 0], n_boot=0)
+    for name, s in specs.items():
+        alone = psm.estimate_att(t, X, y[:, :1], {name: s}, cv_outcome=y[:, 0], n_boot=0)
+        np.testing.assert_array_equal(paired.cv[name].criterion, alone.cv[name].criterion)
+
+
 # ----------------------------------------------------------------------------------------------
 # Propensity score
 # ----------------------------------------------------------------------------------------------

@@ -68,7 +68,7 @@ from .propensity import (PropensityScore, SEPARATION_CHECK_ITER, SEPARATION_RULE
                           separated_units)
 from .refit import _refit_block, _refit_params
 from .weights import MatchingWeights, _weights_arrays, matching_weights
-from .bandwidth import BandwidthSearch, cv_bandwidth, grid_search, loo_cv_criterion
+from .bandwidth import BandwidthSearch, cv_bandwidth, cv_bandwidths, grid_search, loo_cv_criterion
 from .estimate import ATTEstimate, MatchingSpec, PSMResult, RESULT_COLUMNS, apply_weights, att, estimate_att
 from .bootstrap import BOOT_BLOCK, Bootstrap, bootstrap_replicates, draw_resamples
 from .over_time import cumulative_means, effects_over_time
@@ -100,6 +100,7 @@ __all__ = [
     "grid_search",
     "loo_cv_criterion",
     "cv_bandwidth",
+    "cv_bandwidths",
     "ATTEstimate",
     "apply_weights",
     "att",

@@ -114,17 +114,20 @@ class _LooCV:
         self.Q = _prefix(qm)                                   # (n+1) x 5
         self.YQ = _prefix(y[:, None, :] * qm[:, :4, None])     # (n+1) x 4 x k
 
-    def criteria(self, hs: np.ndarray) -> np.ndarray:
+    def criteria(self, hs: np.ndarray, with_kernel: bool = False) -> np.ndarray:
+        """Criterion per bandwidth; ``with_kernel`` (ridge only): G x 2, the ridge and the kernel
+        matching criterion (the kernel one is a by-product of the ridge pass, the same numbers as its
+        own pass: :func:`cv_bandwidths`)."""
         n, k = self.Y.shape
-        out = np.full(len(hs), np.inf)
+        out = np.full((len(hs), 2) if with_kernel else len(hs), np.inf)
         if n < 2:
             return out
         step = max(1, int(2_000_000 // max(1, n * k)))
         for i in range(0, len(hs), step):
-            out[i:i + step] = self._criteria(np.asarray(hs[i:i + step], dtype=float))
+            out[i:i + step] = self._criteria(np.asarray(hs[i:i + step], dtype=float), with_kernel)
         return out
 
-    def _criteria(self, hs: np.ndarray) -> np.ndarray:
+    def _criteria(self, hs: np.ndarray, with_kernel: bool = False) -> np.ndarray:
         kernel, c = self.kernel, KERNEL_HEIGHT[self.kernel]
         lower, upper = _window(self.p[None, :], hs[:, None])           # G x n
         lo = np.searchsorted(self.keys, _cell_keys(np.broadcast_to(self.e, lower.shape).ravel(), lower.ravel()),
@@ -152,6 +155,11 @@ class _LooCV:
             flat = S <= RIDGE_ZERO_VARIANCE * Wd * h2
             g = np.where(flat, 0, d / np.where(flat, 1, S + (self.r * hs[:, None]).astype(np.longdouble) * np.abs(d)))
             pred = pred + g[:, :, None] * (KQY - P[:, :, None] * KY)
+        crit = self._criterion(pred, ok)
+        return np.column_stack([crit, self._criterion(KY / Wd[:, :, None], ok)]) if with_kernel else crit
+
+    def _criterion(self, pred: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """Mean squared leave-one-out error (G bandwidths) from the predictions (G x n x k)."""
         err = np.where(ok[:, :, None], self.Y - pred.astype(float), 0.0)
         n_pred = ok.sum(axis=1)
         sse = np.einsum("gnk,gnk->gk", err, err)
@@ -164,6 +172,12 @@ def cv_bandwidth(treated, score, outcome, *, cells=None, method: str = "ridge", 
                  ridge: float | None = None, grid: Sequence[float] = DEFAULT_BANDWIDTH_GRID,
                  trim: tuple[float, float] | None = None) -> BandwidthSearch:
     """Bandwidth minimising the leave-one-out criterion (:func:`loo_cv_criterion`) on the controls."""
+    p0, y0, codes, g = _cv_controls(treated, score, outcome, cells, grid, trim)
+    return _grid_minimum(g, _loo_cv(p0, y0, codes, method, kernel, ridge).criteria(g))
+
+
+def _cv_controls(treated, score, outcome, cells, grid, trim) -> tuple:
+    """(scores, outcomes, cell codes) of the controls within ``trim``, and the sorted grid."""
     t = _as_treatment(treated)
     p = np.asarray(score, dtype=float).ravel()
     Y = np.asarray(outcome, dtype=float)
@@ -174,6 +188,16 @@ def cv_bandwidth(treated, score, outcome, *, cells=None, method: str = "ridge", 
     g = np.asarray(grid, dtype=float).ravel()
     if g.size == 0 or np.any(~np.isfinite(g)) or np.any(g <= 0):
         raise ValueError("grid must hold positive finite values")
-    g = np.sort(g)
-    cv = _loo_cv(p[c], Y[c], codes, method, kernel, ridge)
-    return _grid_minimum(g, cv.criteria(g))
+    return p[c], Y[c], codes, np.sort(g)
+
+
+def cv_bandwidths(treated, score, outcome, *, cells=None, kernel: str = "epanechnikov", ridge: float | None = None,
+                  grid: Sequence[float] = DEFAULT_BANDWIDTH_GRID, trim: tuple[float, float] | None = None
+                  ) -> dict[str, BandwidthSearch]:
+    """:func:`cv_bandwidth` of ridge AND kernel matching with the same kernel, sample and grid in one
+    pass: ``{"ridge": ..., "kernel": ...}``, each the same as its own :func:`cv_bandwidth` bit for
+    bit. The kernel matching prediction is a part of the ridge prediction (g = 0), so it costs only
+    its error sums (the BOT report's robustness specifications cross-validate both)."""
+    p0, y0, codes, g = _cv_controls(treated, score, outcome, cells, grid, trim)
+    both = _loo_cv(p0, y0, codes, "ridge", kernel, ridge).criteria(g, with_kernel=True)
+    return {"ridge": _grid_minimum(g, both[:, 0]), "kernel": _grid_minimum(g, both[:, 1])}

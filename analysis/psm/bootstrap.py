@@ -6,7 +6,8 @@ Persons are resampled with replacement,
 stratified by treatment status (n1 treated and n0 controls drawn in every
 replication, so the treated/control split is fixed as in the data). In every
 replication the propensity score is re-estimated on the resample (Newton
-steps from the full-sample coefficients, same likelihood as statsmodels;
+steps with BFGS-updated Hessians from the full-sample coefficients, same
+likelihood as statsmodels;
 ``refit.py``), the
 weights of every specification are computed ONCE and applied to all outcome
 columns (through prefix sums over the sorted scores, as the full-sample

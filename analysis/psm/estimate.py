@@ -19,7 +19,7 @@ from .common import (DEFAULT_BANDWIDTH_GRID, KERNELS, LINKS, METHODS, SEPARATED_
                      _as_treatment, _cell_codes, _outcome_matrix)
 from .propensity import fit_propensity
 from .weights import MatchingWeights, _spec_weights, matching_weights
-from .bandwidth import cv_bandwidth
+from .bandwidth import BandwidthSearch, cv_bandwidth, cv_bandwidths
 from .bootstrap import Bootstrap, bootstrap_replicates, draw_resamples
 
 
@@ -262,7 +262,28 @@ def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_b
         """Units the spec may use: all, or all but the separated controls."""
         return ~(scores[s.link].separated & (t == 0)) if s.separated == "exclude" else keep_all
 
-    # bandwidths
+    # bandwidths; a ridge and a kernel spec on the same sample, kernel and grid share one pass
+    def cv_key(s: MatchingSpec) -> tuple:
+        return s.link, s.exact, s.kernel, s.separated, tuple(s.grid), s.trim
+
+    ridge_param: dict = {}
+    for s in specs.values():
+        if s.method == "ridge" and s.bandwidth == "cv":
+            ridge_param.setdefault(cv_key(s), s.ridge)
+    paired = {cv_key(s) for s in specs.values() if s.method == "kernel" and s.bandwidth == "cv"} & set(ridge_param)
+    pairs: dict = {}
+
+    def cross_validate(s: MatchingSpec) -> BandwidthSearch:
+        u = usable(s)
+        args = (t[u], scores[s.link].score[u], np.asarray(cv_outcome, dtype=float)[u])
+        kw = dict(cells=codes[u] if s.exact else None, kernel=s.kernel, grid=s.grid, trim=s.trim)
+        key = cv_key(s)
+        if key in paired and (s.method == "kernel" or s.ridge == ridge_param[key]):
+            if key not in pairs:
+                pairs[key] = cv_bandwidths(*args, ridge=ridge_param[key], **kw)
+            return pairs[key][s.method]
+        return cv_bandwidth(*args, method=s.method, ridge=s.ridge, **kw)
+
     bandwidths, cvs = {}, {}
     for name, s in specs.items():
         if s.method == "ipw":
@@ -270,10 +291,7 @@ def _prepare_att(treated, covariates, outcomes, specs, *, cells, cv_outcome, n_b
         elif s.bandwidth == "cv":
             if cv_outcome is None:
                 raise ValueError(f"spec {name!r} has bandwidth='cv' but no cv_outcome was given")
-            u = usable(s)
-            cvs[name] = cv_bandwidth(t[u], scores[s.link].score[u], np.asarray(cv_outcome, dtype=float)[u],
-                                     cells=codes[u] if s.exact else None, method=s.method, kernel=s.kernel,
-                                     ridge=s.ridge, grid=s.grid, trim=s.trim)
+            cvs[name] = cross_validate(s)
             bandwidths[name] = cvs[name].bandwidth
         else:
             bandwidths[name] = float(s.bandwidth)
