@@ -57,6 +57,31 @@ tasks were already fairly even; a report with one or two big samples gains up to
 bit the same numbers. Not done, because it changes the numbers in the last digits (~1e-13 in
 the scores): cheaper Hessians (single precision, or refreshed less often: a chord iteration
 from the first Hessian alone was tried and was 2x slower, as it needs many more iterations).
+
+2026-11-30 (issue 11, third round: the BOT report's execute stage; ``--tasks report --before
+72726bb``, 200 replications, one BLAS thread, load 1,5 on the 2 cores)::
+
+    before (git 72726bb): CPU 30.1 s one after the other; wall 25.6 s with 2 workers
+     after (working tree): CPU 18.7 s one after the other; wall 18.7 s with 2 workers
+    largest |before - after| over estimates, SEs, CI limits and control levels: 1.0e-11; same bandwidths: yes
+
+(The wall times are those of a loaded machine; the CPU times of this round's runs were 28,4-31,3 s
+before and 17,8-18,7 s after, once 20,8 s.) The numbers now differ in the last digits (BOT 1.3.0). Step by step, CPU in one
+process: the bias adjustment of a whole block at once (``adjust.bias_adjusted_columns``: one Gram
+per distinct resample and matched set, ~3 per 10 columns, one GEMM, one stacked eigendecomposition)
+31,3 -> 22,1 s (it had been a third of the time, one 54 x 54 pseudo-inverse per replication and
+spec); the refits with BFGS-updated inverse Hessians, the first step with the full sample's
+Hessian and each resample's own Hessian once, at iteration 4 (400 instead of 1.677 Hessian rows
+per 25 replications of all tasks, 13 pct. fewer iterations) -> ~18,5 s; kernel-matching weights
+in double precision after the extended-precision window sums (agree to 1,5e-15) and ridge and
+kernel cross-validation in one pass (bit for bit) -> ~18 s. Where the CPU goes now (cProfile):
+bootstrap blocks 80 pct. (refits 27, weights with sorting and prefix sums 29, bias adjustment 13,
+bookkeeping 11), cross-validation 8, statsmodels score fits 6. Tried and left out: the Hessians in
+single precision (slower here, and the Hessians' condition numbers of ~1e6 slow the convergence);
+the ridge weights in double precision (errors up to 4e-6 at h = 0,005); Cholesky instead of the
+pseudo-inverse for the adjustment's Grams (81 pct. of them are singular: a dummy no matched
+control has); scipy's log_expit in the log-likelihood (4x slower); the weight matrix of a block
+stored transposed (no gain).
 """
 from __future__ import annotations
 

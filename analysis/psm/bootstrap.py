@@ -41,12 +41,16 @@ replication-by-replication loop. Run with one BLAS thread per process
 (``OPENBLAS_NUM_THREADS=1`` before numpy is imported, as the evalreport engine
 does for every kernel): the refits use small BLAS products, which stall with
 multi-threaded OpenBLAS on a busy machine. Extended-precision (long double)
-arithmetic in the prefix sums is the largest remaining cost; ``x ** k`` on long
-doubles (powl) is avoided, being ~50 times slower than repeated products.
-The bias adjustment per block instead of per (replication, spec) took the BOT
-report's estimations from 31,3 to 22,1 s CPU (one process; the per-column
-Grams and pseudo-inverses had been a third of the CPU time); the estimates,
-SEs and CI limits changed by at most 9,5e-13.
+arithmetic in the prefix sums is one of the two largest remaining costs; ``x ** k``
+on long doubles (powl) is avoided, being ~50 times slower than repeated products.
+Since 2026-11-30 (BOT report 1.3.0) the BOT report's eleven estimations take
+~18,5 s CPU instead of ~30 s (``psm_speed.py --tasks report --before 72726bb``;
+the estimates, SEs and CI limits moved by at most 1,0e-11): the bias
+adjustment is done per block, not per (replication, spec) (it had been a third
+of the CPU time); the refits take BFGS steps between Hessians (``refit.py``);
+kernel-matching weights are finished in double precision. Now the refits take
+about a third of the CPU time, the weights (extended precision, needed by the
+ridge weights) a third, the adjustment's Grams and pseudo-inverses a sixth.
 """
 
 from __future__ import annotations
