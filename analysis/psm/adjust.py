@@ -90,15 +90,16 @@ def bias_adjusted_columns(V: np.ndarray, design: np.ndarray, treated, counts: np
     frequency weights ``counts[rep[k]]`` (``counts``: m x n, one row per resample).
 
     Used for the K = replications x specifications of a bootstrap block. Columns with the same
-    resample and the same matched controls (specifications of one replication often match the same
-    controls) share one Gram matrix; the distinct Grams X_m' diag(c_m) X_m are one product of the
-    matched controls' weights with ``outer`` (:func:`~analysis.psm.refit._outer_products` of the
-    controls' rows of ``design``, or None to make them here block by block), and their
-    pseudo-inverses one stacked eigendecomposition (:func:`pinv_hermitian`: the cutoff of the
-    reference's ``np.linalg.pinv(hermitian=True)``, so singular Grams – most of them in the BOT
-    report, e.g. a dummy that no matched control has – are handled as there). The shifts of all columns are then two
-    matrix products. The sums run in another order than the reference's, so the result agrees with
-    it to rounding (~1e-13 relative; ``tests/test_psm_adjust.py``), not bit for bit.
+    resample and the same matched controls share one Gram matrix (specifications of one replication
+    often match the same controls: in the BOT report a third of the Grams are distinct); the
+    distinct Grams X_m' diag(c_m) X_m are one product of the matched controls' weights with
+    ``outer`` (:func:`~analysis.psm.refit._outer_products` of the controls' rows of ``design``, or
+    None to make them here block by block), and their pseudo-inverses one stacked eigendecomposition
+    (:func:`pinv_hermitian`: the cutoff of the reference's ``np.linalg.pinv(hermitian=True)``, so
+    singular Grams – four in five in the BOT report, e.g. a dummy that no matched control has – are
+    handled as there). The shifts of all columns are then two matrix products. The sums run in
+    another order than the reference's, so the result agrees with it to rounding (~1e-13 relative;
+    ``tests/test_psm_adjust.py``), not bit for bit.
     """
     V = np.asarray(V, dtype=float)
     t0 = np.flatnonzero(np.asarray(treated) == 0)

@@ -1,8 +1,9 @@
 """Newton refits of the propensity score on many weighted samples at once (the bootstrap).
 
 In every bootstrap replication the propensity score is re-estimated on the resample (Newton steps
-with BFGS-updated Hessians from the full-sample coefficients, same likelihood as statsmodels). :func:`_refit_block` does that
-for a whole block of resamples given as frequency weights on the original units; see its docstring.
+with BFGS-updated Hessians from the full-sample coefficients, same likelihood as statsmodels).
+:func:`_refit_block` does that for a whole block of resamples given as frequency weights on the
+original units; see its docstring.
 """
 
 from __future__ import annotations

@@ -245,7 +245,8 @@ class _SortedScores:
         ext = np.longdouble if ridge else np.float64
         h2 = ext(h) ** 2
         q1, q0 = (self.q1, self.q0) if ridge else self.q64
-        Qw = (self.Q[hi, :kk + 2 * ridge] - self.Q[lo, :kk + 2 * ridge]).T.astype(ext, copy=False)  # row m: sum of q0^m
+        nmom = kk + 2 * ridge
+        Qw = (self.Q[hi, :nmom] - self.Q[lo, :nmom]).T.astype(ext, copy=False)  # row m: window sum of q0^m
         W = _kernel_sum(Qw[0:kk], q1, h2, kernel)
         Wd = np.where(inside, W, 1)
         u = np.where(inside, 1 / Wd, 0)
