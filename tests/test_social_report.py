@@ -31,7 +31,7 @@ def built(tmp_path_factory):
     project = load_project(ROOT)
     project = replace(project, quarto={**project.quarto, "project": {"output-dir": str(out)}})
     result = build_report(project, "social", BuildOptions(to="html", engine="builtin", quiet=True))
-    html = next(Path(out).rglob("social/*/index.html"))
+    html = next(Path(out).rglob("social/[0-9]*/index.html"))
     return BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser"), result
 
 
