@@ -27,20 +27,28 @@ MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august"
           "september", "oktober", "november", "december"]
 
 
-_BYTECODE = None
+_BYTECODE: dict = {}
 
 
-def template_environment(**options) -> jinja2.Environment:
+def template_environment(kind: str, **options) -> jinja2.Environment:
     """A jinja2 environment for ``templates/`` whose compiled templates are kept between processes
     (jinja2's bytecode cache in the user's temporary folder: compiling the page templates is a
-    tenth of a second of every build)."""
-    global _BYTECODE
-    if _BYTECODE is None:
+    tenth of a second of every build).
+
+    ``kind`` names the caller ("report", "site", "diff"), which always passes the same
+    ``options``: jinja2's cache key is the template's name and source only, but the compiled
+    code depends on options such as ``keep_trailing_newline``, so each kind has its own files
+    (``tests/test_template_cache.py``)."""
+    # the plain options (and the names of the others) in the file names too, should a kind's change
+    settings = repr(sorted((k, v if isinstance(v, (bool, int, str)) else type(v).__name__)
+                           for k, v in options.items()))
+    key = f"{kind}_{hashlib.sha256(settings.encode()).hexdigest()[:8]}"
+    if key not in _BYTECODE:
         try:
-            _BYTECODE = jinja2.FileSystemBytecodeCache()
+            _BYTECODE[key] = jinja2.FileSystemBytecodeCache(pattern=f"__evalreport_{key}_%s.cache")
         except (OSError, RuntimeError):        # no usable temporary folder: compile every time
-            _BYTECODE = False
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), bytecode_cache=_BYTECODE or None,
+            _BYTECODE[key] = None
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), bytecode_cache=_BYTECODE[key],
                               **options)
 
 
@@ -98,7 +106,7 @@ def render_page(*, front_matter: dict, slug: str, body_html: str, toc, build_sta
     ``params`` are the values given with ``-P``; ``parameters`` all values the
     parameters cell ran with (defaults and ``-P``), printed in the colophon.
     """
-    env = template_environment(autoescape=jinja2.select_autoescape(["html", "j2"]),
+    env = template_environment("report", autoescape=jinja2.select_autoescape(["html", "j2"]),
                                undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     template = env.get_template("report.html.j2")
     author = front_matter.get("author") or ""

@@ -292,7 +292,7 @@ def write_site(project, site_dir: Path | None = None) -> Path:
                         "subtitle": versions[0].get("subtitle", ""), "versions": rows,
                         "evaluation": _evaluation(report_dir / versions[0]["folder"], versions[0]),
                         "latest": f"reports/{quote(slug)}/latest/index.html"})
-    env = template_environment(autoescape=True)
+    env = template_environment("site", autoescape=True)
     env.filters["danish_date"] = danish_date
     env.filters["q"] = lambda s: quote(str(s))
     html = env.get_template("site_index.html.j2").render(

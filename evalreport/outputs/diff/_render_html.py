@@ -114,7 +114,7 @@ def highlighter(t: TableDiff) -> list[dict]:
 
 
 def _env() -> jinja2.Environment:
-    env = template_environment(autoescape=jinja2.select_autoescape(["html", "j2"]))
+    env = template_environment("diff", autoescape=jinja2.select_autoescape(["html", "j2"]))
     env.filters["danish_date"] = danish_date
     return env
 
