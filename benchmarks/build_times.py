@@ -14,6 +14,11 @@ cold BIP builds in a row: 18,4 / 20,8 / 19,5 / 20,4 / 22,8 s (CPU 18,7-23,2 s; e
 PDF 6,6-9,2 s), median 20,4 s: the 20 s target is met in two runs of five. The STAR note: 7,5 s.
 The spread is the machine's (the CPU seconds vary as much as the wall time).
 
+Measured 2026-11-30 17:22-17:25 (main after the third session's changes, machine otherwise
+idle): five cold BIP builds 16,1 / 17,1 / 17,0 / 16,2 / 16,0 s (CPU 16,4-17,6 s; execute 8,5-9,1 s,
+PDF 5,9-6,4 s), median 16,2 s: the 20 s target is met in every run. The STAR note: 5,8 s. BOT:
+38,6 s (execute 19,4 s, of which the estimations 12,1 s; PDF 16,2 s for 47 pages laid out twice).
+
 Builds into a temporary copy of the output folder so the published site is not
 touched. "Cold" executes and renders everything (``--no-cache``: the build
 cache is refreshed, not read); the rebuild repeats it with the same inputs and

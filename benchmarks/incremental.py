@@ -59,7 +59,34 @@ Second run (main at 1fd7f09, 2026-11-30 15:51, machine otherwise idle, load 0,8-
     BOT's execute stage in the cold site: 46,4 s (beside the other reports; its bootstrap pool
     shares the two cores with them).
 
-What changed between the runs: the PDF is laid out once (twice when a figure moves or a chapter
+Third run (main at 1f82902, 2026-11-30 17:17, machine otherwise idle, load 1,3-1,4 from the
+runs before; with the naive pipeline, bench extra installed):
+
+    scenarie                        evalreport      naiv naiv/evalr.   CPU evalr.  CPU naiv  ratio  kørt igen
+    kold site                          52,15 s   100,7 s        1,9x     100,86 s   110,3 s   1,1x  alle fem
+    ingen ændring (no-op)               0,29 s   100,7 s      341x         0,29 s   110,3 s   374x  –
+    prosaændring i oto                  3,87 s    11,4 s        2,9x       4,64 s    11,2 s   2,4x  –
+    ændring i analysis/rct.py           7,22 s    18,9 s        2,6x      12,60 s    18,5 s   1,5x  oto, star
+    prosaændring i oto, kun HTML        0,95 s      –                      1,07 s      –            –
+
+    targets: no-op ≤ 0,5 s: met; OtO prose edit ≤ 4 s: met (3,87 s; the CPU is higher than the
+    wall time because the PDF is printed by a second process that starts at once); five reports
+    cold with -j 2 ≤ 60 s: met (52,2 s); BOT's execute stage ≤ 15 s: not met, 18,2 s with BOT
+    built alone (29,6 s in the cold site, beside the other reports).
+
+What changed for the third run: the PDF is printed by a printer process started at the
+beginning of each build (engine/printer.py: WeasyPrint's second of imports off the build's path),
+which also lets the build compare the staged version with the previous one for the site's diff
+page while the PDF prints; WeasyPrint's SVG path parsing, page references and matrix products
+are memoised or unrolled with byte-identical PDFs (engine/weasyspeed.py: printing 10-35 pct.
+faster); kernels skip SciPy's import-time docstring tables (engine/scipy_docs.py, 0,5 s each);
+data files are parsed once (load_synthetic hands the checked frames to the generator); the
+fast robust Cox variance that was dead code now runs (Social); jinja2 templates are compiled
+once per machine; and the BOT bootstrap is 1,6x cheaper in CPU (analysis/psm: the regression
+correction a block at a time, BFGS-updated Hessians in the score refits, kernel weights in
+double precision after the extended-precision window sums; see benchmarks/psm_speed.py).
+
+What changed between the first two runs: the PDF is laid out once (twice when a figure moves or a chapter
 is tightened) instead of two or three times (engine/paginate.py: a broken table keeps
 WeasyPrint's repeated header and only its "(fortsat)" is made visible after layout), formulas
 are printed as images (engine/render.py:math_as_images), -j starts the largest report first,
