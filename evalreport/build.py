@@ -199,7 +199,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             stamp = build_stamp(project.root, source_files(project, doc) + inputs + toolchain_files())
         from .outputs.disclosure import check_disclosure
         check_disclosure(build_name(slug, options), tables_dir, _printed_texts(result) if result is not None else [],
-                         int(project.settings["disclosure"]["min-count"]))
+                         int(project.settings["disclosure"]["min-count"]),
+                         page_html=html_path.read_text(encoding="utf-8"))
         check_headline(slug, variant, tables_dir, headline_specs(fm, qmd),
                        int(project.settings["disclosure"]["min-count"]))
         html = html_path.read_text(encoding="utf-8")

@@ -134,3 +134,43 @@ def test_a_cell_printed_as_hidden_with_its_value_in_the_raw_csv_stops_the_build(
     with pytest.raises(DisclosureError, match=r"tabel tbl-skjult, række 'Fleksjob', kolonne 'n': cellen er "
                                               r"skjult \(<3\), men raw.csv har n = 2"):
         build_report(load_project(tmp_path), "demo", BuildOptions(to="html", quiet=True))
+
+
+def test_small_counts_in_the_text_are_found_in_digits_outside_tables():
+    from evalreport.outputs.disclosure import small_counts_in_text
+
+    html = ("<p>Kun 2 deltagere og 1 af de ledige fik fleksjob; 0 deltagere faldt fra; 12 personer.</p>"
+            "<table><tr><td>2 personer</td></tr></table>"
+            "<p>I uge 2 deltagere … 1,5 personer i snit; 2.000 familier; −2 personer; 2&nbsp;kvinder.</p>")
+    found = small_counts_in_text(html, 3)
+    assert [f.split()[-2:] for f in found] == [["2", "deltagere"], ["de", "ledige"], ["2", "kvinder"]]
+    assert any(f.endswith("12 personer") for f in small_counts_in_text(html, 13))   # the project's minimum
+
+
+PROSE_DOC = '''\
+---
+title: "Fleksjob"
+version: 1.0.0
+---
+
+```{{python}}
+n_fleks = {n}
+```
+
+Kun `{{python}} n_fleks` deltagere fik fleksjob.
+'''
+
+
+@pytest.mark.parametrize("n, stops", [(2, True), (3, False)])
+def test_a_small_count_of_persons_in_the_prose_stops_the_build(tmp_path, n, stops):
+    (tmp_path / "_quarto.yml").write_text(QUARTO.format(m=3), encoding="utf-8")
+    (tmp_path / "reports" / "demo").mkdir(parents=True)
+    (tmp_path / "reports" / "demo" / "index.qmd").write_text(PROSE_DOC.format(n=n), encoding="utf-8")
+    p = load_project(tmp_path)
+    if stops:
+        with pytest.raises(DisclosureError, match=r"demo: teksten nævner et antal under 3: '…[^']*Kun 2 deltagere'"):
+            build_report(p, "demo", BuildOptions(to="html", quiet=True))
+        assert not (p.output_dir / "reports").exists()
+    else:
+        result = build_report(p, "demo", BuildOptions(to="html", quiet=True))
+        assert "Kun 3 deltagere" in (result.folder / "index.html").read_text(encoding="utf-8")

@@ -14,7 +14,9 @@ names the report, table, row, column and rule when
 * any table prints a cell as hidden (``<3``, ``..``) while its raw CSV still holds
   the value (checked for every table, with or without a record);
 * the text (inline values and printed cell output) quotes a number its table
-  hides.
+  hides;
+* the page's text gives a count of 1 to ``min-count − 1`` persons in digits
+  ("2 deltagere"; :func:`small_counts_in_text`).
 
 The private records are deleted afterwards; they are never published.
 """
@@ -48,14 +50,52 @@ def _telling(token: str, m: int) -> bool:
     return "," in token or len(token.replace(".", "")) >= 2
 
 
-def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count: int) -> list[str]:
-    """Check the exported tables and ``texts``; raise DisclosureError listing every violation.
+#: Nouns for persons (and the households and firms the rule also protects), singular and plural: a
+#: count from 1 to min-count - 1 written in digits before one of them is a small count in the text.
+_UNITS = ("personer", "person", "deltagere", "deltager", "borgere", "borger", "kvinder", "kvinde", "mænd",
+          "mand", "unge", "børn", "barn", "familier", "familie", "husstande", "husstand", "flygtninge",
+          "flygtning", "indvandrere", "indvandrer", "ledige", "respondenter", "respondent",
+          "kontrolpersoner", "kontrolperson", "elever", "elev", "modtagere", "modtager", "virksomheder",
+          "virksomhed", "medarbejdere", "medarbejder")
+_COUNT_OF_UNITS = re.compile(r"(?<![\d,.\w−-])(\d+)\s+(?:af\s+(?:de\s+)?)?(" + "|".join(_UNITS) + r")\b",
+                             re.IGNORECASE)
+_ORDINAL_WORDS = {"uge", "nr", "tabel", "figur", "kapitel", "bilag", "side", "trin", "metode", "kvartal",
+                  "måned", "år", "runde", "boks", "afsnit", "model", "spørgsmål"}
+_TABLE_HTML = re.compile(r"<table\b.*?</table>", re.S | re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def small_counts_in_text(html: str, min_count: int) -> list[str]:
+    """Phrases of a page's text (tables left out: the gate reads those from their files) that
+    give a count of 1 to ``min_count`` − 1 persons in digits, such as "2 deltagere" or "1 af de
+    ledige". Numbers written as words ("to deltagere") are not caught: "en"/"et" are articles
+    and "to"/"tre" mostly count other things ("mellem to besvarelser")."""
+    import html as html_lib
+
+    text = html_lib.unescape(_TAG.sub(" ", _TABLE_HTML.sub(" ", html or "")))
+    text = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    out = []
+    for m in _COUNT_OF_UNITS.finditer(text):
+        before = text[max(0, m.start() - 12):m.start()].split()
+        if before and before[-1].lower().rstrip(".") in _ORDINAL_WORDS:
+            continue                                  # "uge 2 deltagere …": a label, not a count
+        if 1 <= int(m.group(1)) < min_count:
+            out.append(text[max(0, m.start() - 30):m.end()].strip())
+    return out
+
+
+def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count: int,
+                     page_html: str | None = None) -> list[str]:
+    """Check the exported tables, ``texts`` and the page's text (``page_html``, when given: a
+    count of fewer than ``min_count`` persons in digits, :func:`small_counts_in_text`); raise
+    DisclosureError listing every violation.
 
     Returns the ids of the tables that were checked against a record.
     """
     tables_dir = Path(tables_dir)
     private = tables_dir / ".disclosure"
-    problems: list[str] = []
+    problems: list[str] = [f"{report}: teksten nævner et antal under {min_count}: '…{phrase}'"
+                           for phrase in small_counts_in_text(page_html, min_count)] if page_html else []
     checked: list[str] = []
     text_numbers = set().union(*(_numbers(t) for t in texts)) if texts else set()
     covered: set[tuple[str, str, str]] = set()        # cells a record describes (not plain counts)
