@@ -198,12 +198,11 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
             inputs = input_files(watch.opened(), project.root, [project.output_dir, stage])
             stamp = build_stamp(project.root, source_files(project, doc) + inputs + toolchain_files())
         from .outputs.disclosure import check_disclosure
+        html = html_path.read_text(encoding="utf-8")
         check_disclosure(build_name(slug, options), tables_dir, _printed_texts(result) if result is not None else [],
-                         int(project.settings["disclosure"]["min-count"]),
-                         page_html=html_path.read_text(encoding="utf-8"))
+                         int(project.settings["disclosure"]["min-count"]), page_html=html)
         check_headline(slug, variant, tables_dir, headline_specs(fm, qmd),
                        int(project.settings["disclosure"]["min-count"]))
-        html = html_path.read_text(encoding="utf-8")
         pdf_path, pages, pdf_key = None, None, None
         if options.to in ("pdf", "all"):
             pdf_path = stage / pdf_name(slug, version, options.variant)

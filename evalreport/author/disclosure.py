@@ -31,7 +31,10 @@ HIDDEN = ".."
 NOTE = "..: diskretioneret (færre end {m} personer bag tallet, eller tallet ville afsløre et andet)."
 
 
-def min_count() -> int:
+def min_count(given: int | None = None) -> int:
+    """``given`` as an integer, or the project's ``disclosure: min-count`` when it is None."""
+    if given is not None:
+        return int(given)
     from ..config import disclosure_min_count
     return disclosure_min_count()
 

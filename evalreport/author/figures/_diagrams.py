@@ -80,7 +80,7 @@ def _check_flow_counts(steps, exclusions, min_count: int | None) -> None:
 
     from ...errors import DisclosureError
     from ..disclosure import min_count as project_min_count
-    m = project_min_count() if min_count is None else int(min_count)
+    m = project_min_count(min_count)
     problems = []
     for text, n in list(steps) + [e for e in exclusions if e is not None]:
         if n is not None and small_bins([n], min_count=m)[0]:

@@ -27,7 +27,7 @@ def hidden_bins(groups: Mapping[str, Any], *, bins: int | Sequence[float] = 30,
     from analysis.disclosure import small_bins
 
     from ..disclosure import min_count as project_min_count
-    m = project_min_count() if min_count is None else int(min_count)
+    m = project_min_count(min_count)
     _, counts = histogram_counts(groups, bins=bins, range=range, scale=scale)
     return int(sum(small_bins(c, min_count=m).sum() for c in counts.values()))
 
@@ -37,7 +37,7 @@ def hidden_bins_note(n: int, *, unit: str = "observationer", min_count: int | No
     from ..disclosure import min_count as project_min_count
     if not n:
         return ""
-    m = project_min_count() if min_count is None else int(min_count)
+    m = project_min_count(min_count)
     what = "én søjle" if n == 1 else f"{n} søjler"
     return (f"Af hensyn til diskretionen er {what} med færre end {m} {unit} udeladt "
             f"({'den står' if n == 1 else 'de står'} som et hul i figuren).")
@@ -58,7 +58,7 @@ def histogram(groups: Mapping[str, Any], *, bins: int | Sequence[float] = 30,
     from analysis.disclosure import small_bins
 
     from ..disclosure import min_count as project_min_count
-    m = project_min_count() if min_count is None else int(min_count)
+    m = project_min_count(min_count)
     if ax is None:
         _, ax = new_figure(height=2.8)
     edges, counts = histogram_counts(groups, bins=bins, range=range, scale=scale)

@@ -43,7 +43,7 @@ def km_curves(table, *, time: str = "time", survival: str = "survival",
     else:
         keys = list(groups) if groups is not None else list(dict.fromkeys(table[group]))
         parts = [(g, table[table[group] == g]) for g in keys]
-    m = project_min_count() if min_count is None and (at_risk in table or events in table) else min_count
+    m = project_min_count(min_count) if (at_risk in table or events in table) else min_count
     sc = scale or 1
     for i, (g, part) in enumerate(parts):
         part = part.sort_values(time)
