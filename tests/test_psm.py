@@ -636,6 +636,42 @@ def test_estimate_samples_does_not_depend_on_workers_or_order():
         psm.estimate_samples([tasks[0], tasks[0]], n_boot=2, workers=1)
 
 
+def test_bootstrap_jobs_hand_out_every_block_once_whole_estimations_first():
+    from analysis.psm.bootstrap import BOOT_BLOCK
+    from analysis.psm.samples import SPLIT_SHARE, _block_cost, _bootstrap_jobs
+
+    class Boot:  # what _block_cost reads
+        def __init__(self, n):
+            self.n, self.specs, self.Y, self.scores = n, {"1": None}, np.zeros((n, 1)), {"logit": (np.zeros((n, 3)), None, None)}
+
+    class Prep:
+        def __init__(self, n, n_boot):
+            self.boot, self.n_boot = Boot(n), n_boot
+
+    preps = [Prep(n, n_boot) for n, n_boot in [(300, 60), (5000, 60), (900, 60), (100, 60), (2000, 7)]]
+    jobs = _bootstrap_jobs(preps)
+    handed = sorted((f, start) for f, starts in jobs for start in starts)
+    every = sorted((f, start) for f, p in enumerate(preps) for start in range(0, p.n_boot, BOOT_BLOCK))
+    assert handed == every                                            # each block exactly once
+    cost = [_block_cost(p) * len(range(0, p.n_boot, BOOT_BLOCK)) for p in preps]
+    first = list(dict.fromkeys(f for f, _ in jobs))                   # estimations in the order handed out
+    assert first == sorted(range(len(preps)), key=lambda f: -cost[f])  # heaviest first
+    assert first[0] == 1 and jobs[0] == (1, (0, BOOT_BLOCK, 2 * BOOT_BLOCK))  # the heaviest as one job
+    split = {f for f, starts in jobs if len(starts) == 1 and preps[f].n_boot > BOOT_BLOCK}
+    assert split and sum(cost[f] for f in split) <= SPLIT_SHARE * sum(cost) + max(cost[f] for f in split)
+    assert all(cost[f] <= min(cost[g] for g, s in jobs if len(s) > 1) for f in split)  # the lightest
+
+
+def test_estimate_samples_with_several_blocks_per_estimation_does_not_depend_on_workers():
+    # three blocks per estimation (the last one short): whole-estimation jobs and single blocks
+    t, tasks = _sample_tasks()
+    serial = psm.estimate_samples(tasks[:2], n_boot=57, workers=1)
+    parallel = psm.estimate_samples(tasks[:2], n_boot=57, workers=2)
+    for key in serial:
+        pd.testing.assert_frame_equal(serial[key].frame, parallel[key].frame, check_exact=True)
+    assert serial["men"].frame["n_boot"].eq(57).all()
+
+
 def test_estimate_samples_strips_weight_matrices():
     t, tasks = _sample_tasks()
     out = psm.estimate_samples(tasks[:2], n_boot=2, workers=2)

@@ -120,6 +120,10 @@ class Bootstrap:
             cache["adjust"] = _outer_products(X0) if 8 * len(X0) * p * (p + 1) // 2 <= OUTER_MAX_BYTES else None
         return cache["adjust"]
 
+    def forget_outer(self) -> None:
+        """Drop the outer products made by :meth:`outer` and :meth:`control_outer` (memory)."""
+        self.__dict__.pop("_outer", None)
+
     def __getstate__(self):
         return {k: v for k, v in self.__dict__.items() if k != "_outer"}
 

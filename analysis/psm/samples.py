@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import multiprocessing
 import os
 import sys
@@ -166,6 +167,32 @@ def _block_cost(prep: _PreparedATT) -> float:
     return boot.n * (terms + 3 * len(boot.specs) + len(boot.specs) * boot.Y.shape[1] / 150)
 
 
+#: Share of round 2's estimated work (the lightest estimations) that is handed out block by block;
+#: the rest goes out one estimation per job (:func:`_bootstrap_jobs`).
+SPLIT_SHARE = 0.15
+
+
+def _bootstrap_jobs(preps: list) -> list[tuple[int, tuple[int, ...]]]:
+    """The jobs of round 2: (estimation, first replication of each of its blocks), heaviest first.
+
+    The heaviest estimations are one job each, so one worker makes their row outer products
+    (:meth:`~analysis.psm.bootstrap.Bootstrap.outer`, up to a hundred MB each) once. Handed out
+    block by block, every worker made them for every estimation: twice the memory, and a second
+    of page faults and repeated products on two workers (BOT). The lightest estimations, together
+    :data:`SPLIT_SHARE` of the work, go out block by block and keep the workers busy to the end.
+    Which worker computes a block does not change its numbers."""
+    costs = [_block_cost(prep) * len(_block_starts(prep.n_boot)) for prep in preps]
+    total, done, jobs = sum(costs), 0.0, []
+    for f in sorted(range(len(preps)), key=lambda f: -costs[f]):  # stable: ties keep the tasks' order
+        starts = tuple(_block_starts(preps[f].n_boot))
+        if done < (1 - SPLIT_SHARE) * total:
+            jobs.append((f, starts))
+        else:
+            jobs.extend((f, (start,)) for start in starts)
+        done += costs[f]
+    return jobs
+
+
 _WORKER_TASKS: tuple = ()
 _WORKER_N_BOOT: int = 0
 _WORKER_BOOTS: tuple = ()
@@ -175,6 +202,7 @@ def _worker_init(tasks, n_boot):
     # runs in the forked worker: the arguments are inherited through fork, not pickled
     global _WORKER_TASKS, _WORKER_N_BOOT
     _WORKER_TASKS, _WORKER_N_BOOT = tasks, n_boot
+    gc.freeze()  # the inherited objects (a whole kernel's) are not traversed by the worker's collections
 
 
 def _worker_run(i: int):
@@ -189,11 +217,15 @@ def _worker_init_blocks(boots):
     # runs in the forked worker: the bootstraps and their draws are inherited through fork, not pickled
     global _WORKER_BOOTS
     _WORKER_BOOTS = boots
+    gc.freeze()
 
 
-def _worker_block(f: int, start: int):
+def _worker_blocks(f: int, starts: tuple[int, ...]) -> list:
     boot, draws = _WORKER_BOOTS[f]
-    return _replicate_block(boot, draws[start:start + BOOT_BLOCK])
+    out = [_replicate_block(boot, draws[start:start + BOOT_BLOCK]) for start in starts]
+    if len(starts) > 1:  # the whole estimation (_bootstrap_jobs): its outer products are not needed again
+        boot.forget_outer()
+    return out
 
 
 def _in_pool(ctx, workers: int, initializer, initargs, run, jobs: list) -> list:
@@ -211,8 +243,9 @@ def _in_pool(ctx, workers: int, initializer, initargs, run, jobs: list) -> list:
 
 def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict:
     """The pool of :func:`estimate_samples` in three rounds: (1) every task up to its bootstraps, in the
-    pool; (2) the bootstrap blocks of all tasks' estimations together, heaviest first, in a new
-    pool forked after round 1 (so the workers inherit the bootstraps); (3) the results, here."""
+    pool; (2) the bootstrap replications of all tasks' estimations together, heaviest first, whole
+    estimations and, at the end, single blocks (:func:`_bootstrap_jobs`), in a new pool forked after
+    round 1 (so the workers inherit the bootstraps); (3) the results, here."""
     if len(tasks) == 1:
         prepared = {i: _prepare_task(tasks[i], n_boot) for i in order}
     else:
@@ -220,10 +253,9 @@ def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict
                                             [(i,) for i in order])))
     flat = [(i, prep) for i in order for prep in _estimations(tasks[i], prepared[i])]
     boots = tuple((prep.boot, prep.draws()) for _, prep in flat)
-    jobs = [(f, start) for f, (_, prep) in enumerate(flat) for start in _block_starts(prep.n_boot)]
-    jobs.sort(key=lambda job: -_block_cost(flat[job[0]][1]))  # stable: ties keep the tasks' order
-    blocks = _in_pool(ctx, workers, _worker_init_blocks, (boots,), _worker_block, jobs) if jobs else []
-    done = dict(zip(jobs, blocks))
+    jobs = _bootstrap_jobs([prep for _, prep in flat])
+    results = _in_pool(ctx, workers, _worker_init_blocks, (boots,), _worker_blocks, jobs) if jobs else []
+    done = {(f, start): block for (f, starts), blocks in zip(jobs, results) for start, block in zip(starts, blocks)}
     replicates: dict = {}
     for f, (i, prep) in enumerate(flat):
         R = _assemble(prep.boot, prep.n_boot, [done[(f, start)] for start in _block_starts(prep.n_boot)])
@@ -257,7 +289,8 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     full-sample estimates, tasks heaviest first (:attr:`SampleTask.cost`, default
     :meth:`SampleTask.estimated_cost`); then the bootstrap blocks
     (:data:`~analysis.psm.bootstrap.BOOT_BLOCK` replications each) of all tasks
-    together, heaviest first, in a pool forked afterwards; the results are put
+    together, heaviest first and a whole estimation per job but for the lightest
+    (:func:`_bootstrap_jobs`), in a pool forked afterwards; the results are put
     together here. Workers inherit what they need through fork; only results
     travel back. With ``workers=1`` or no fork start method (non-Linux) the tasks
     run one after the other in the calling process. The results do not depend
