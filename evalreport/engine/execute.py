@@ -53,6 +53,10 @@ try:
     _er_formats({fig_format!r}, metadata={fig_metadata!r}, bbox_inches="tight", **{fig_kwargs!r})
 except ImportError:
     pass
+# Figures are drawn by forked children while the kernel goes on (engine/figure_forks.py).
+from evalreport.engine.figure_forks import defer_figures as _er_defer, wait_figures as _er_figures_wait
+if {fork_figures!r}:
+    _er_defer({figures!r})
 
 def __evalreport_inline__(exprs, ns):
     out = []
@@ -181,11 +185,13 @@ def figure_format(doc: QmdDocument) -> tuple[str, dict, dict]:
 
 def execute_document(doc: QmdDocument, report: str, *, params: dict | None = None,
                      tables_dir: Path, timeout: int = DEFAULT_TIMEOUT,
-                     max_output_mb: float = DEFAULT_MAX_OUTPUT_MB, on_cell=None) -> ExecutionResult:
+                     max_output_mb: float = DEFAULT_MAX_OUTPUT_MB, on_cell=None,
+                     fork_figures: bool = True) -> ExecutionResult:
     """Run the document's cells; a cell that runs longer than ``timeout`` seconds or prints
     more than ``max_output_mb`` MB stops the build (CellExecutionFailed). The kernel is
     shut down whatever happens, also on Ctrl-C. ``on_cell(cell, n, total)`` is called as
-    cell n of total starts (for the live progress display)."""
+    cell n of total starts (for the live progress display). ``fork_figures``: figures are drawn by
+    forked children of the kernel while it goes on (figure_forks.py; False: in the kernel)."""
     params = params or {}
     report_dir = doc.path.parent.resolve()
     plan: list[tuple[str, object]] = []
@@ -196,14 +202,18 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
         plan.append((kind, ref))
 
     fig_format, fig_metadata, fig_kwargs = figure_format(doc)
-    add(_SETUP.format(tables_dir=str(tables_dir), report=report, root=str(PROJECT_ROOT),
-                      mark=INLINE_MARK, fig_format=fig_format, fig_metadata=fig_metadata,
-                      fig_kwargs=fig_kwargs), "setup", None)
     has_param_cell = any(c.is_parameters for c in doc.cells)
     if params and not has_param_cell:
         raise CellExecutionFailed(report, doc.path, 0, 1, "ParameterError",
                                   "dokumentet har ingen celle med '#| tags: [parameters]', så -P kan ikke bruges",
                                   "")
+    # The kernel's sockets and the figures its children draw (figure_forks.py): a private temporary folder.
+    sockets = tempfile.mkdtemp(prefix="evalreport-kernel-")
+    figures = os.path.join(sockets, "figures")
+    os.mkdir(figures)
+    add(_SETUP.format(tables_dir=str(tables_dir), report=report, root=str(PROJECT_ROOT),
+                      mark=INLINE_MARK, fig_format=fig_format, fig_metadata=fig_metadata,
+                      fig_kwargs=fig_kwargs, figures=figures, fork_figures=fork_figures), "setup", None)
     for block in doc.blocks:
         if isinstance(block, Markdown):
             exprs = block.inline_expressions
@@ -217,12 +227,13 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
             if block.is_parameters and params:
                 add(parameters_source(params), "params", block)
 
+    add("_er_figures_wait()", "figures", None)
+
     result = ExecutionResult()
     # IPC transport: the kernel talks over local sockets in a private temporary
     # folder, not over TCP ports.
     # The asynchronous kernel manager: with the blocking one, nbclient waits for output
     # without a deadline and the per-cell timeout never fires.
-    sockets = tempfile.mkdtemp(prefix="evalreport-kernel-")
     km = AsyncKernelManager(kernel_name="python3", transport="ipc",
                             connection_file=os.path.join(sockets, "kernel.json"))
     client = _LimitedClient(nb, km=km, timeout=timeout, kernel_name="python3",
@@ -265,10 +276,34 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
                     result.seconds[ref.number] = time.perf_counter() - start
                 elif kind == "inline":
                     result.inline[id(ref)] = _inline_values(cell.outputs)
+        _put_back_figures(report, doc, result, client.output_limit, max_output_mb)
     finally:
         stop_kernel(km)
         shutil.rmtree(sockets, ignore_errors=True)
     return result
+
+
+def _put_back_figures(report, doc, result: ExecutionResult, limit: int, max_output_mb) -> None:
+    """The figures drawn by the kernel's children in place of their markers (figure_forks.py); the
+    output limit counts them as if the kernel had sent them."""
+    from .figure_forks import FigureFailed, resolve
+
+    try:
+        resolve(result.outputs)
+    except FigureFailed as exc:
+        cell = next(c for c in doc.cells if c.number == exc.cell)
+        last = exc.text.strip().splitlines()[-1] if exc.text.strip() else "FigureError"
+        ename, _, evalue = last.partition(": ")
+        raise CellExecutionFailed(report, doc.path, cell.number, cell.line, ename or "FigureError",
+                                  f"figuren kunne ikke tegnes: {evalue or last}", exc.text) from None
+    for number, outs in result.outputs.items():
+        size = sum(len(out.get("text", "") or "") + sum(len(v) for v in (out.get("data") or {}).values()
+                                                        if isinstance(v, str)) for out in outs)
+        if limit and size > limit:
+            cell = next(c for c in doc.cells if c.number == number)
+            raise _limit_failure(report, doc, "cell", cell, "OutputLimitExceeded",
+                                 f"cellen skrev mere end {max_output_mb:g} MB output; grænsen sættes med "
+                                 "evalreport: execute: max-output-mb i _quarto.yml")
 
 
 def stop_kernel(km) -> None:
