@@ -109,3 +109,13 @@ def test_resolve_puts_files_in_place_of_markers(tmp_path):
     with pytest.raises(figure_forks.FigureFailed) as err:
         figure_forks.resolve(missing)
     assert err.value.cell == 7
+
+
+def test_what_a_cell_leaves_is_frozen_out_of_the_garbage_collector(tmp_path):
+    # engine/execute.py's set-up: gc.freeze after every cell (full collections skip the imports and data)
+    qmd = tmp_path / "index.qmd"
+    qmd.write_text("---\ntitle: x\n---\n\n```{python}\nimport gc\nkept = [[i] for i in range(1000)]\n```\n\n"
+                   "```{python}\nprint(gc.get_freeze_count() > 1000, any(o is kept for o in gc.get_objects()))\n```\n",
+                   encoding="utf-8")
+    result = execute_document(read_qmd(qmd), "x", tables_dir=tmp_path)
+    assert [o.get("text") for o in result.outputs[2]] == ["True False\n"]

@@ -57,6 +57,12 @@ except ImportError:
 from evalreport.engine.figure_forks import defer_figures as _er_defer, wait_figures as _er_figures_wait
 if {fork_figures!r}:
     _er_defer({figures!r})
+# What a cell leaves behind is frozen out of the cyclic garbage collector: its full collections
+# otherwise walk every object of the imports and data again (BOT: 0,65 s in six collections; with
+# this 0,16 s, and 4 % more memory: cycles that die later are not collected). Forked children
+# (figures, psm pools) then do not touch those objects' pages either.
+import gc as _er_gc
+get_ipython().events.register("post_execute", _er_gc.freeze)
 
 def __evalreport_inline__(exprs, ns):
     out = []
