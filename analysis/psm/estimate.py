@@ -338,9 +338,10 @@ def _finish_att(prep: _PreparedATT, R: np.ndarray) -> PSMResult:
             se = np.where(nb >= 2, np.nanstd(R, axis=0, ddof=1), np.nan) if n_boot else np.full(k, np.nan)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = a / se
+        p = 2 * stats.norm.sf(np.abs(z))  # one call for all columns (each call costs ~60 µs)
         w = weights[name]
         for j, col in enumerate(cols):
-            rows.append((name, col, a[j], se[j], z[j], 2 * stats.norm.sf(abs(z[j])), a[j] - z_crit * se[j],
+            rows.append((name, col, a[j], se[j], z[j], p[j], a[j] - z_crit * se[j],
                          a[j] + z_crit * se[j], m1[j], m0[j], n, w.n_treated, w.n_on_support, w.n_controls,
                          int(nb[j]) if n_boot else 0, s.method, None if s.method == "ipw" else s.kernel,
                          s.link, s.exact, bandwidths[name], s.separated, s.bias_adjust))

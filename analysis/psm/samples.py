@@ -85,10 +85,12 @@ class SampleTask:
         specs = _normalise_specs(self.specs)
         n_links = len({s.link for s in specs.values()})
         n_terms = (self.covariates.shape[1] if isinstance(self.covariates, pd.DataFrame) else 0) + 1
-        Y, _ = _outcome_matrix(_subset(self.outcomes, self.rows), len(self.rows))
-        per_sample = len(self.rows) * (n_links * n_terms + 3 * len(specs) + len(specs) * Y.shape[1] / 150)
+        shape = np.shape(self.outcomes)                  # (converting them is slow: 0,1 s for BOT)
+        k = shape[1] if len(shape) == 2 else 1
+        per_sample = len(self.rows) * (n_links * n_terms + 3 * len(specs) + len(specs) * k / 150)
         if not self.over_time:
             return float(per_sample)
+        Y, _ = _outcome_matrix(_subset(self.outcomes, self.rows), len(self.rows))
         patterns = {(~np.isnan(Y[:, j])).tobytes() for j in range(Y.shape[1])}
         return float(per_sample * max(1, len(patterns)))
 
