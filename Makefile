@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: site test test-slow data benchmarks clean
+.PHONY: site compile test test-slow data benchmarks clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-site: $(STAMP)
+# Bytecode for the project's own modules (pip compiles only the installed packages): every build
+# imports them in several processes, and with PYTHONDONTWRITEBYTECODE set they are compiled each time.
+compile: $(STAMP)
+	$(BIN)/python -m compileall -q evalreport analysis
+
+site: compile
 	$(BIN)/evalreport build --to all
 
 test: $(STAMP)
@@ -28,7 +33,7 @@ data: $(STAMP)
 	$(BIN)/python -m analysis.synthetic.star --out data/synthetic/star
 	$(BIN)/python -m analysis.synthetic.social --out data/synthetic/social
 
-benchmarks: $(STAMP)
+benchmarks: compile
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
 	$(BIN)/python benchmarks/build_times.py
 	$(BIN)/python benchmarks/incremental.py
