@@ -47,6 +47,25 @@ def _powers(q: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+def _prefix_rows(values: np.ndarray) -> np.ndarray:
+    """:func:`_prefix` along the rows: row m holds the prefix sums of ``values[m]`` (a leading zero
+    column). The same sums; with one moment per row, the window sums and kernel sums that follow
+    work on contiguous rows instead of strided columns (a sixth of the bootstrap's weights time)."""
+    v = np.asarray(values, dtype=np.longdouble)
+    out = np.zeros(v.shape[:-1] + (v.shape[-1] + 1,), dtype=np.longdouble)
+    np.cumsum(v, axis=-1, out=out[..., 1:])
+    return out
+
+
+def _power_rows(q: np.ndarray, m: int) -> np.ndarray:
+    """:func:`_powers` as rows: row k is q^k (k = 0..m-1), by the same repeated products."""
+    out = np.empty((m, len(q)), dtype=np.result_type(q, np.float64))
+    out[0] = 1
+    for k in range(1, m):
+        np.multiply(out[k - 1], q, out=out[k])
+    return out
+
+
 def _kernel_sum(F: list, q, h2, kernel: str):
     """sum_k K((q_k - q)/h) f_k over a window from the moments F[m] = sum_k q_k^m f_k."""
     c = KERNEL_HEIGHT[kernel]

@@ -45,7 +45,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .common import KERNELS, METHODS, SUPPORT_RULES, _as_treatment, _cell_codes
-from .kernels import DEFAULT_RIDGE, RIDGE_ZERO_VARIANCE, _cell_keys, _kernel_sum, _powers, _prefix, _window
+from .kernels import (DEFAULT_RIDGE, RIDGE_ZERO_VARIANCE, _cell_keys, _kernel_sum, _power_rows, _prefix_rows,
+                      _window)
 
 if TYPE_CHECKING:
     from .estimate import MatchingSpec
@@ -218,7 +219,7 @@ class _SortedScores:
         center = np.bincount(self.e0, weights=self.a0 * self.p0, minlength=ncell) / np.where(w > 0, w, 1)
         self.q0 = self.p0.astype(np.longdouble) - center[self.e0]
         self.q1 = self.p1.astype(np.longdouble) - center[self.e1]
-        self.Q = _prefix(self.a0[:, None] * _powers(self.q0, 5))  # sums of a q^m, m = 0..4
+        self.Q = _prefix_rows(self.a0 * _power_rows(self.q0, 5))  # row m: prefix sums of a q^m, m = 0..4
         self.q64 = (self.q1.astype(float), self.q0.astype(float))
 
     def weights(self, ok1, method, kernel, h, r) -> tuple[np.ndarray, np.ndarray]:
@@ -246,7 +247,7 @@ class _SortedScores:
         h2 = ext(h) ** 2
         q1, q0 = (self.q1, self.q0) if ridge else self.q64
         nmom = kk + 2 * ridge
-        Qw = (self.Q[hi, :nmom] - self.Q[lo, :nmom]).T.astype(ext, copy=False)  # row m: window sum of q0^m
+        Qw = (self.Q[:nmom, hi] - self.Q[:nmom, lo]).astype(ext, copy=False)  # row m: window sum of q0^m
         W = _kernel_sum(Qw[0:kk], q1, h2, kernel)
         Wd = np.where(inside, W, 1)
         u = np.where(inside, 1 / Wd, 0)
@@ -266,9 +267,9 @@ class _SortedScores:
         # treated in control j's window (lower_i < p0_j < upper_i, same cell): sorted positions [start, stop)
         start = np.searchsorted(ku, self.k0, side="right")
         stop = np.maximum(np.searchsorted(kl, self.k0, side="left"), start)
-        pw = self.a1[:, None] * _powers(q1, kk)
-        UG = _prefix(np.hstack([pw * u[:, None], pw * g[:, None]]) if ridge else pw * u[:, None])
-        UGw = (UG[stop] - UG[start]).T.astype(ext, copy=False)
+        pw = self.a1 * _power_rows(q1, kk)
+        UG = _prefix_rows(np.vstack([pw * u, pw * g]) if ridge else pw * u)
+        UGw = (UG[:, stop] - UG[:, start]).astype(ext, copy=False)
         s = _kernel_sum(UGw[0:kk], q0, h2, kernel)
         if ridge:  # kernel matching: g = 0
             s = s + q0 * _kernel_sum(UGw[kk:2 * kk], q0, h2, kernel)
