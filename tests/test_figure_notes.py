@@ -66,7 +66,7 @@ def test_fig_format_png_with_dpi_and_the_setup_cell_compiles(tmp_path):
         fmt("fig-format: gif\n")
     for f, meta, kw in (fmt(""), fmt("fig-format: png\n")):
         compile(_SETUP.format(tables_dir="/t", report="r", root="/", mark="M", fig_format=f, fig_metadata=meta,
-                              fig_kwargs=kw), "setup", "exec")
+                              fig_kwargs=kw, figures="/f", fork_figures=False), "setup", "exec")
 
 
 def test_png_figures_print_at_their_drawn_width(tmp_path):
