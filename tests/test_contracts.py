@@ -12,6 +12,7 @@ import pytest
 
 from analysis.synthetic import bip, bot, oto, social, star
 from analysis.synthetic.contract import Rule, contract_from_columns
+from evalreport.author import data
 from evalreport.author.data import check_codebook_agrees, load_synthetic, read_dataset
 from evalreport.errors import DataError
 
@@ -159,3 +160,102 @@ def test_contract_declaration_mistakes_are_caught():
     with pytest.raises(ValueError, match="which is no column"):
         contract_from_columns("x", TOY_COLUMNS, keys={"persons": ["person_id"], "families": ["family_id"]},
                               rules={"persons.nope": Rule(min=0)})
+
+
+# --- wide files: columns of one spec are checked stacked, with the same errors ----------------------
+
+N_WIDE = data.STACK_MIN + 2
+WIDE_COLUMNS = {"panel": [("person_id", "int", None, False, "id", "Person"),
+                          ("kommune", "str", None, False, "code", "Kommune")]
+                + [(f"w{i:02d}", "int", None, False, "code", "Weekly status") for i in range(1, N_WIDE + 1)]
+                + [(f"h{i:02d}", "float", 1, True, "hours", "Monthly hours") for i in range(1, N_WIDE + 1)]
+                + [(f"d{i:02d}", "date", None, True, "YYYY-MM-DD", "A date") for i in range(1, N_WIDE + 1)]
+                + [(f"s{i:02d}", "str", None, False, "AA", "A code") for i in range(1, N_WIDE + 1)]}
+WIDE = contract_from_columns(
+    "wide", WIDE_COLUMNS, keys={"panel": ["person_id"]},
+    rules={"panel.kommune": Rule(pattern=r"\d{3}"), "panel.w*": Rule(values=(0, 10, 50)),
+           "panel.h*": Rule(min=0, max=744), "panel.s*": Rule(pattern=r"[A-Z]{2}")})
+
+
+def _wide_lines(rows=10, faults=()):
+    """A good wide file of ``rows`` persons with ``faults`` = (line, column, text) put in."""
+    header = [c[0] for c in WIDE_COLUMNS["panel"]]
+    lines = [header]
+    for p in range(1, rows + 1):
+        row = {"person_id": str(p), "kommune": f"{100 + p}"}
+        for i in range(1, N_WIDE + 1):
+            row[f"w{i:02d}"] = str((0, 10, 50)[(p + i) % 3])
+            row[f"h{i:02d}"] = "" if (p * i) % 7 == 0 else f"{(p * 37 + i * 11) % 744}.5"
+            row[f"d{i:02d}"] = "" if (p + i) % 5 == 0 else f"2020-{1 + (p + i) % 12:02d}-{1 + (p * i) % 28:02d}"
+            row[f"s{i:02d}"] = "AB" if (p + i) % 2 else "ZQ"
+        lines.append([row[c] for c in header])
+    for line, column, text in faults:
+        lines[line - 1][header.index(column)] = text
+    return [",".join(f'"{f}"' if "," in f else f for f in fields) for fields in lines]
+
+
+def _wide_error(tmp_path, lines, monkeypatch, stack_min):
+    """read_dataset's error for the wide file, and every problem check_frame finds (not only the
+    first MAX_LISTED), with columns stacked from ``stack_min`` same-spec columns on."""
+    monkeypatch.setattr(data, "STACK_MIN", stack_min)
+    (tmp_path / "panel.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fc = WIDE.files["panel"]
+    problems = sorted(data.check_frame(data.read_raw(tmp_path / "panel.csv", fc.kinds), fc, tmp_path / "panel.csv"))
+    with pytest.raises(DataError) as err:
+        read_dataset(tmp_path, WIDE, check_codebook=False)
+    return str(err.value), problems
+
+
+def test_wide_file_groups_and_good_file_passes_stacked():
+    fc = WIDE.files["panel"]
+    groups = data._same_spec_groups(fc)
+    assert [g[0] for g in groups] == ["w01", "h01", "d01", "s01"] and all(len(g) == N_WIDE for g in groups)
+    assert data._same_spec_groups(TOY.files["persons"]) == []           # narrow files: as before
+    weekly = bot.CONTRACT.files["weekly_states"]
+    assert len(data._same_spec_groups(weekly)[0]) == len(weekly.kinds) - 1
+
+
+def test_good_wide_file_passes_by_the_stacked_check(tmp_path, monkeypatch):
+    (tmp_path / "panel.csv").write_text("\n".join(_wide_lines()) + "\n", encoding="utf-8")
+    fc = WIDE.files["panel"]
+    raw = data.read_raw(tmp_path / "panel.csv", fc.kinds)
+    built, schema = [], data._schema
+    monkeypatch.setattr(data, "_schema", lambda f: built.append(list(f.kinds)) or schema(f))
+    assert data.check_frame(raw, fc, tmp_path / "panel.csv") == []
+    # one schema for the key and the odd column, one of one column per group; none column by column
+    assert built == [["person_id", "kommune"], ["w01"], ["h01"], ["d01"], ["s01"]]
+    assert read_dataset(tmp_path, WIDE, check_codebook=False)["panel"].shape == (10, 2 + 4 * N_WIDE)
+
+
+WIDE_FAULTS = [(3, "w05", "x", "er ikke et tal"),                      # wrong type (file read as text)
+               (4, "w07", "", "mangler (tomt felt)"),                 # missing in a non-nullable column
+               (5, "h10", "800", "uden for det tilladte interval [0; 744]"),
+               (6, "w01", "11", "er ikke en af de tilladte værdier (0, 10, 50)"),
+               (6, "w02", "2.5", "er ikke et heltal"),
+               (7, "h02", "2,5", "decimalkomma"),
+               (8, "d03", "2020-02-30", "er ikke en gyldig dato"),
+               (9, "s11", "abc", "har ikke det krævede format ([A-Z]{2})"),
+               (10, "kommune", "12", "har ikke det krævede format"),      # outside the groups
+               (11, "person_id", "9", "nøglen person_id = 9 står også på linje 10")]
+
+
+@pytest.mark.parametrize("line, column, value, words", WIDE_FAULTS, ids=[f[1] for f in WIDE_FAULTS])
+def test_wide_file_fault_is_found_and_worded_as_column_by_column(tmp_path, monkeypatch, line, column, value,
+                                                                 words):
+    lines = _wide_lines(faults=[(line, column, value)])
+    stacked = _wide_error(tmp_path, lines, monkeypatch, data.STACK_MIN)
+    per_column = _wide_error(tmp_path, lines, monkeypatch, 10 ** 9)
+    assert stacked == per_column
+    assert words in stacked[0] and f"linje {line}" in stacked[0], stacked[0]
+
+
+def test_wide_file_with_many_faults_gives_the_per_column_messages(tmp_path, monkeypatch):
+    faults = [(line, column, value) for line, column, value, _ in WIDE_FAULTS]
+    faults += [(2, f"w{i:02d}", "7") for i in range(3, 12)] + [(9, "h01", "-1"), (3, "w06", "")]
+    faults += [(4, "d20", "x"), (5, "s01", ""), (7, "h03", "abc")]
+    lines = _wide_lines(rows=12, faults=faults)
+    stacked = _wide_error(tmp_path, lines, monkeypatch, data.STACK_MIN)
+    per_column = _wide_error(tmp_path, lines, monkeypatch, 10 ** 9)
+    assert stacked == per_column
+    msg, problems = stacked
+    assert len(problems) > data.MAX_LISTED and f"… og {len(problems) - data.MAX_LISTED} fejl mere" in msg
