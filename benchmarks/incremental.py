@@ -74,6 +74,39 @@ runs before; with the naive pipeline, bench extra installed):
     cold with -j 2 ≤ 60 s: met (52,2 s); BOT's execute stage ≤ 15 s: not met, 18,2 s with BOT
     built alone (29,6 s in the cold site, beside the other reports).
 
+Fourth run (main at e3c96d7, 2026-11-30 19:25, machine otherwise idle, load 1,2-1,4; with the
+naive pipeline):
+
+    scenarie                        evalreport      naiv naiv/evalr.   CPU evalr.  CPU naiv  ratio  kørt igen
+    kold site                          50,78 s    96,4 s        1,9x      98,65 s   104,7 s   1,1x  alle fem
+    ingen ændring (no-op)               0,30 s    96,4 s      323x         0,30 s   104,7 s   351x  –
+    prosaændring i oto                  3,39 s    11,4 s        3,4x       3,97 s    11,1 s   2,8x  –
+    ændring i analysis/rct.py           6,56 s    19,1 s        2,9x      11,49 s    18,5 s   1,6x  oto, star
+    prosaændring i oto, kun HTML        0,99 s      –                      1,12 s      –            –
+
+    targets: no-op, prose edit and cold site met; BOT's execute stage ≤ 15 s: not met, 15,4 s
+    with BOT built alone (22,7 s in the cold site, beside the other reports). Five more cold
+    builds of BOT alone right after (evalreport build bot --no-cache, HTML and PDF, 19:29-19:31,
+    idle machine): 14,9 / 14,7 / 15,7 / 15,2 / 15,7 s, median 15,2 s; the target is met in two
+    runs of six. The machine's speed varies by about 5 % from run to run.
+    Where BOT's execute stage goes now: kernel start 0,55 s and set-up 0,44 s, cell 2 (imports,
+    data and its contract check) 1,25 s, the estimations 10,3 s (of which the pool 9,9 s: round 1
+    1,9 s for 3,6 s CPU, round 2 7,9 s for 15,6 s CPU, both cores busy to the end), the other 51
+    cells 2,5 s, the rest nbclient's round trips (~3,5 ms for each of 89 executions).
+
+What changed for the fourth run: the bootstrap's round 2 hands the heaviest estimations to a
+worker whole (analysis/psm/samples._bootstrap_jobs: each worker made every estimation's row outer
+products, 730 MB for BOT, and paid a second of page faults for it); figures are drawn by forked
+children of the kernel while it runs the next cell (engine/figure_forks.py, the same bytes); the
+kernel freezes what each cell leaves out of the cyclic garbage collector (0,65 -> 0,16 s of
+collections for BOT), keeps no input history and is stopped without jupyter_client's 0,1 s poll;
+the printer child imports WeasyPrint in a thread of the lowest priority, so it no longer slows the
+kernel's start (BOT's execute stage built to HTML and PDF: 16,1 -> 15,1-15,6 s); wide data files
+are checked against their contract a group of columns at a time (author/data.py: BOT 0,34 ->
+0,11 s, benchmarks/contract_check.py); p-values in one call per spec, task costs without
+converting the outcome frames, and the weights' moments as contiguous rows (same numbers).
+BOT's execute stage built alone: 18,2 s at the third run, 15,4 s now.
+
 What changed for the third run: the PDF is printed by a printer process started at the
 beginning of each build (engine/printer.py: WeasyPrint's second of imports off the build's path),
 which also lets the build compare the staged version with the previous one for the site's diff
