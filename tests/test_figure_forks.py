@@ -119,3 +119,12 @@ def test_what_a_cell_leaves_is_frozen_out_of_the_garbage_collector(tmp_path):
                    encoding="utf-8")
     result = execute_document(read_qmd(qmd), "x", tables_dir=tmp_path)
     assert [o.get("text") for o in result.outputs[2]] == ["True False\n"]
+
+
+def test_the_output_limit_counts_forked_figures(tmp_path):
+    qmd = tmp_path / "index.qmd"
+    qmd.write_text("---\ntitle: x\n---\n\n```{python}\nprint('før')\n```\n\n```{python}\n"
+                   "import matplotlib.pyplot as plt\nplt.plot(range(50))\n```\n", encoding="utf-8")
+    with pytest.raises(CellExecutionFailed) as err:          # 4 KB: the figure's SVG is larger, the print not
+        execute_document(read_qmd(qmd), "x", tables_dir=tmp_path, max_output_mb=4 / 1024)
+    assert err.value.ename == "OutputLimitExceeded" and err.value.cell_number == 2

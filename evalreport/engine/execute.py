@@ -152,6 +152,18 @@ class OutputLimitExceeded(Exception):
     """A cell printed more than the output limit."""
 
 
+def _output_bytes(output) -> int:
+    """What an output (or an output message's content) counts against the output limit."""
+    return len(output.get("text", "") or "") + sum(len(v) for v in (output.get("data") or {}).values()
+                                                   if isinstance(v, str))
+
+
+def _output_limit_failure(report, doc, kind, ref, max_output_mb) -> CellExecutionFailed:
+    return _limit_failure(report, doc, kind, ref, "OutputLimitExceeded",
+                          f"cellen skrev mere end {max_output_mb:g} MB output; grænsen sættes med "
+                          "evalreport: execute: max-output-mb i _quarto.yml")
+
+
 class _LimitedClient(NotebookClient):
     """nbclient with a per-cell output limit: past it the cell is stopped at once
     (the reply wait is cancelled and the kernel shut down) instead of the page growing."""
@@ -161,9 +173,7 @@ class _LimitedClient(NotebookClient):
     exceeded: bool = False
 
     def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        self.cell_bytes += len(content.get("text", "") or "") + sum(
-            len(v) for v in (content.get("data") or {}).values() if isinstance(v, str))
+        self.cell_bytes += _output_bytes(msg.get("content", {}))
         if self.output_limit and self.cell_bytes > self.output_limit:
             self.exceeded = True
             if self.task_poll_for_reply is not None:
@@ -270,10 +280,7 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
                     raise _describe_failure(report, doc, kind, ref, exc) from None
                 except (CellTimeoutError, DeadKernelError, OutputLimitExceeded, asyncio.CancelledError):
                     if client.exceeded:
-                        raise _limit_failure(report, doc, kind, ref, "OutputLimitExceeded",
-                                             f"cellen skrev mere end {max_output_mb:g} MB output; "
-                                             "grænsen sættes med evalreport: execute: max-output-mb "
-                                             "i _quarto.yml") from None
+                        raise _output_limit_failure(report, doc, kind, ref, max_output_mb) from None
                     if time.perf_counter() - start >= timeout:
                         raise _limit_failure(report, doc, kind, ref, "CellTimeout",
                                              f"cellen kørte i mere end {timeout} s og blev stoppet; "
@@ -307,13 +314,9 @@ def _put_back_figures(report, doc, result: ExecutionResult, limit: int, max_outp
         raise CellExecutionFailed(report, doc.path, cell.number, cell.line, ename or "FigureError",
                                   f"figuren kunne ikke tegnes: {evalue or last}", exc.text) from None
     for number, outs in result.outputs.items():
-        size = sum(len(out.get("text", "") or "") + sum(len(v) for v in (out.get("data") or {}).values()
-                                                        if isinstance(v, str)) for out in outs)
-        if limit and size > limit:
+        if limit and sum(map(_output_bytes, outs)) > limit:
             cell = next(c for c in doc.cells if c.number == number)
-            raise _limit_failure(report, doc, "cell", cell, "OutputLimitExceeded",
-                                 f"cellen skrev mere end {max_output_mb:g} MB output; grænsen sættes med "
-                                 "evalreport: execute: max-output-mb i _quarto.yml")
+            raise _output_limit_failure(report, doc, "cell", cell, max_output_mb)
 
 
 def stop_kernel(km) -> None:
