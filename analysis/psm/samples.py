@@ -197,7 +197,7 @@ def _bootstrap_jobs(preps: list) -> list[tuple[int, tuple[int, ...]]]:
 
 _WORKER_TASKS: tuple = ()
 _WORKER_N_BOOT: int = 0
-_WORKER_BOOTS: tuple = ()
+_WORKER_PREPS: tuple = ()
 
 
 def _worker_init(tasks, n_boot):
@@ -215,18 +215,27 @@ def _worker_prepare(i: int):
     return _prepare_task(_WORKER_TASKS[i], _WORKER_N_BOOT)
 
 
-def _worker_init_blocks(boots):
-    # runs in the forked worker: the bootstraps and their draws are inherited through fork, not pickled
-    global _WORKER_BOOTS
-    _WORKER_BOOTS = boots
+_WORKER_DRAWS: dict = {}
+
+
+def _worker_init_blocks(preps):
+    # runs in the forked worker: the prepared estimations are inherited through fork, not pickled
+    global _WORKER_PREPS
+    _WORKER_PREPS = preps
     gc.freeze()
 
 
 def _worker_blocks(f: int, starts: tuple[int, ...]) -> list:
-    boot, draws = _WORKER_BOOTS[f]
-    out = [_replicate_block(boot, draws[start:start + BOOT_BLOCK]) for start in starts]
-    if len(starts) > 1:  # the whole estimation (_bootstrap_jobs): its outer products are not needed again
-        boot.forget_outer()
+    """The blocks ``starts`` of estimation ``f``. Its resamples are drawn here from its seed (the
+    same draws wherever they are made), once per worker, off the parent's path between the rounds."""
+    prep = _WORKER_PREPS[f]
+    if f not in _WORKER_DRAWS:
+        _WORKER_DRAWS[f] = prep.draws()
+    draws = _WORKER_DRAWS[f]
+    out = [_replicate_block(prep.boot, draws[start:start + BOOT_BLOCK]) for start in starts]
+    if len(starts) > 1:  # the whole estimation (_bootstrap_jobs): not needed again in this worker
+        prep.boot.forget_outer()
+        del _WORKER_DRAWS[f]
     return out
 
 
@@ -254,9 +263,9 @@ def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict
         prepared = dict(zip(order, _in_pool(ctx, workers, _worker_init, (tuple(tasks), n_boot), _worker_prepare,
                                             [(i,) for i in order])))
     flat = [(i, prep) for i in order for prep in _estimations(tasks[i], prepared[i])]
-    boots = tuple((prep.boot, prep.draws()) for _, prep in flat)
-    jobs = _bootstrap_jobs([prep for _, prep in flat])
-    results = _in_pool(ctx, workers, _worker_init_blocks, (boots,), _worker_blocks, jobs) if jobs else []
+    preps = tuple(prep for _, prep in flat)
+    jobs = _bootstrap_jobs(list(preps))
+    results = _in_pool(ctx, workers, _worker_init_blocks, (preps,), _worker_blocks, jobs) if jobs else []
     done = {(f, start): block for (f, starts), blocks in zip(jobs, results) for start, block in zip(starts, blocks)}
     replicates: dict = {}
     for f, (i, prep) in enumerate(flat):
