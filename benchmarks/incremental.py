@@ -94,6 +94,13 @@ naive pipeline):
     1,9 s for 3,6 s CPU, round 2 7,9 s for 15,6 s CPU, both cores busy to the end), the other 51
     cells 2,5 s, the rest nbclient's round trips (~3,5 ms for each of 89 executions).
 
+Fifth run (main at 3f93dc1, 19:54, idle machine; round 2's resamples now drawn in the workers):
+cold site 51,4 s (naive 100,0 s), no-op 0,24 s, OtO prose edit 3,33 s (naive 11,0 s), analysis
+edit 6,89 s (naive 19,4 s), HTML-only prose edit 1,02 s; BOT's execute stage 15,3 s built alone
+(20,3 s in the cold site). Five cold builds of BOT alone just before (19:50-19:52): 14,4 / 14,6 /
+15,4 / 14,9 / 15,6 s, median 14,9 s: the 15 s target is met in three runs of six, so it is at
+the edge, not met.
+
 What changed for the fourth run: the bootstrap's round 2 hands the heaviest estimations to a
 worker whole (analysis/psm/samples._bootstrap_jobs: each worker made every estimation's row outer
 products, 730 MB for BOT, and paid a second of page faults for it); figures are drawn by forked
