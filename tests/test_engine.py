@@ -144,6 +144,32 @@ def test_failing_cell_names_cell_and_line_and_keeps_previous_output(project_fact
     assert leftovers == []                                        # no half-built folder
 
 
+
+def test_an_output_that_cannot_be_formatted_names_its_error(tmp_path):
+    # IPython reports an exception raised while formatting an output (a table's _repr_html_, a
+    # failing export check) as "NoneType: None" in the reply; the build names the real one
+    from evalreport.engine.execute import execute_document
+    from evalreport.engine.qmd import read_qmd
+
+    qmd = tmp_path / "index.qmd"
+    qmd.write_text(textwrap.dedent('''\
+        ---
+        title: x
+        ---
+
+        ```{python}
+        class Tabel:
+            def _repr_html_(self):
+                raise ValueError("rækken 'Mænd' mangler")
+
+        Tabel()
+        ```
+        '''), encoding="utf-8")
+    with pytest.raises(CellExecutionFailed) as err:
+        execute_document(read_qmd(qmd), "x", tables_dir=tmp_path)
+    assert err.value.cell_number == 1 and err.value.ename == "ValueError"
+    assert err.value.evalue == "rækken 'Mænd' mangler" and "_repr_html_" in err.value.traceback
+
 def test_failing_inline_expression_names_line(project_factory):
     doc = DOC.replace("Værdien er `{python} str(value)", "Værdien er `{python} 1/0` `{python} str(value)")
     project = load_project(project_factory(doc))

@@ -277,7 +277,7 @@ def execute_document(doc: QmdDocument, report: str, *, params: dict | None = Non
                 try:
                     client.execute_cell(cell, index)
                 except CellExecutionError as exc:
-                    raise _describe_failure(report, doc, kind, ref, exc) from None
+                    raise _describe_failure(report, doc, kind, ref, _with_error_output(exc, cell.outputs)) from None
                 except (CellTimeoutError, DeadKernelError, OutputLimitExceeded, asyncio.CancelledError):
                     if client.exceeded:
                         raise _output_limit_failure(report, doc, kind, ref, max_output_mb) from None
@@ -355,6 +355,19 @@ def _inline_values(outputs) -> list[str]:
                 if line.startswith(INLINE_MARK):
                     return json.loads(line[len(INLINE_MARK):])
     raise RuntimeError("inline-udtryk gav intet resultat")
+
+
+def _with_error_output(exc: CellExecutionError, outputs: list) -> CellExecutionError:
+    """``exc``, or where its reply names no exception (IPython reports an error raised while an
+    output is formatted, e.g. in a table's ``_repr_html_``, as ``NoneType: None``) the cell's
+    first error output: its exception and traceback."""
+    if getattr(exc, "ename", None) not in ("NoneType", None):
+        return exc
+    for out in outputs:
+        if out.get("output_type") == "error":
+            return CellExecutionError(list(out.get("traceback") or []), out.get("ename", "Error"),
+                                      out.get("evalue", ""))
+    return exc
 
 
 def _describe_failure(report, doc, kind, ref, exc: CellExecutionError) -> CellExecutionFailed:
