@@ -223,3 +223,18 @@ def test_no_quarto_means_builtin(monkeypatch, tmp_path):
     assert resolve_engine("auto") == "builtin"
     with pytest.raises(EngineError, match="quarto"):
         resolve_engine("quarto")
+
+
+def test_the_kernel_runs_with_malloc_tunables_and_the_users_own_win(tmp_path, monkeypatch):
+    from evalreport.engine.execute import KERNEL_MALLOC, execute_document, kernel_malloc_tunables
+    from evalreport.engine.qmd import read_qmd
+
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.top_pad=4096")
+    qmd = tmp_path / "index.qmd"
+    qmd.write_text("---\ntitle: x\n---\n\n```{python}\nimport os\nprint(os.environ['GLIBC_TUNABLES'])\n```\n",
+                   encoding="utf-8")
+    printed = execute_document(read_qmd(qmd), "x", tables_dir=tmp_path).outputs[1][0]["text"].strip()
+    settings = [item.split("=") for item in printed.split(":")]
+    assert settings[:len(KERNEL_MALLOC)] == [[k, str(v)] for k, v in KERNEL_MALLOC.items()]
+    assert settings[-1] == ["glibc.malloc.top_pad", "4096"]          # the user's, last: glibc takes it
+    assert kernel_malloc_tunables() == printed.rsplit(":", 1)[0]
