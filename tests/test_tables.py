@@ -361,3 +361,24 @@ def test_fits_a4_in_weasyprint(effects):
             widest = max(widest, box.position_x + box.margin_width())
         stack.extend(getattr(box, "children", []))
     assert 0 < widest <= right + 0.5
+
+
+def test_fast_cell_access_gives_great_tables_own_html(effects):
+    # author/tables/_gt_speed.py: iat instead of great-tables' iloc, the same HTML byte for byte
+    from great_tables import _tbl_data
+
+    from evalreport.author.tables import _gt_speed
+
+    def tables():
+        return [build(effects), build(effects, participation=False, notes=None),
+                effect_table(effects, [Panel("Voksne <19>"), Subhead("Timer & uger"),
+                                       EffectRow("timer", "Samlet", 0, indent=1, footnote="a & b"),
+                                       EffectRow("udd", "I alt", 0, scale=100)], id="tbl-x")]
+
+    fast = [t.as_html(inline_css=False) for t in tables()]
+    assert _tbl_data._set_cell.dispatch(pd.DataFrame) is _gt_speed._set_cell
+    with _gt_speed.great_tables_own_cell_access():
+        own = [t.as_html(inline_css=False) for t in tables()]
+        assert _tbl_data._set_cell.dispatch(pd.DataFrame) is not _gt_speed._set_cell
+    assert _tbl_data._set_cell.dispatch(pd.DataFrame) is _gt_speed._set_cell
+    assert fast == own and len(set(fast)) == 3

@@ -51,6 +51,9 @@ def to_gt(self):
     """The great-tables object (styling comes from tables.css)."""
     from great_tables import GT, html
 
+    from ._gt_speed import use_fast_cell_access
+    use_fast_cell_access()
+
     esc = _label_html
 
     def fn_html(fn) -> str:
