@@ -161,6 +161,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -175,6 +176,8 @@ from evalreport.engine.qmd import CodeCell, Markdown, read_qmd  # noqa: E402
 IGNORE = shutil.ignore_patterns(".venv", "_site", ".git", ".evalreport-cache", "__pycache__", "*.egg-info",
                                 ".pytest_cache", ".ruff_cache", "build", "._site.publish-*")
 PROSE_EDIT = ("reports/oto/index.qmd", "oto")
+#: Cold builds of BOT alone whose median is its execute stage (the last rows).
+BOT_ALONE_RUNS = 3
 ANALYSIS_EDIT = "analysis/rct.py"
 
 
@@ -330,11 +333,16 @@ def main() -> None:
         took, cpu, err = evalreport_build(work, args.jobs, [PROSE_EDIT[1]], "--to", "html")
         measure(f"prosaændring i {PROSE_EDIT[1]}, kun HTML", err, took, cpu, None, executed(err))
         sizes = sum(f.stat().st_size for f in (work / ".evalreport-cache").rglob("*") if f.is_file())
-        # BOT's execute stage on its own (the cores not shared with other reports): cold, --no-cache
-        bot_alone = None
+        # BOT's execute stage on its own (the cores not shared with other reports): cold, --no-cache;
+        # the median of BOT_ALONE_RUNS builds (one build varies by ~5 pct. with the machine)
+        bot_alone, bot_runs = None, []
         if "bot" in slugs:
-            _, _, err = evalreport_build(work, args.jobs, ["bot"], "--no-cache")
-            bot_alone = stage_times(err, "execute").get("bot")
+            for _ in range(BOT_ALONE_RUNS):
+                _, _, err = evalreport_build(work, args.jobs, ["bot"], "--no-cache")
+                bot_runs.append(stage_times(err, "execute").get("bot"))
+            bot_alone = statistics.median(bot_runs)
+            print(f"  BOT alene, kold (--no-cache), {BOT_ALONE_RUNS} bygninger: execute "
+                  + " / ".join(f"{t:.1f}" for t in bot_runs) + f" s, median {bot_alone:.1f} s", flush=True)
         load_after = os.getloadavg()[0]
 
     print(f"\n{'scenarie':30s} {'evalreport':>11s} {'naiv':>9s} {'naiv/evalr.':>11s}   "
@@ -356,7 +364,8 @@ def main() -> None:
     if "bot" in cold_exec:
         goals.append(("BOT's execute-trin i det kolde site ≤ 15 s", cold_exec["bot"], None, 15.0))
     if bot_alone is not None:
-        goals.append(("BOT's execute-trin, BOT bygget alene ≤ 15 s", bot_alone, None, 15.0))
+        goals.append((f"BOT's execute-trin, BOT bygget alene (median af {BOT_ALONE_RUNS}) ≤ 15 s", bot_alone, None,
+                      15.0))
     if len(slugs) >= 5:
         goals.append((f"{len(slugs)} rapporter kolde med -j {args.jobs} ≤ 60 s", rows[0][1],
                       rows[0][2] / args.jobs, 60.0))
@@ -366,7 +375,7 @@ def main() -> None:
            f"{'nået' if cpu <= limit else 'IKKE nået'}" if cpu is not None else "") + ")"
         for name, took, cpu, limit in goals))
     print(json.dumps({"load": load_after, "bot_execute_cold_site_s": cold_exec.get("bot"),
-                      "bot_execute_alone_s": bot_alone, "rows": [
+                      "bot_execute_alone_s": bot_alone, "bot_execute_alone_runs_s": bot_runs, "rows": [
         {"scenario": r[0], "evalreport_s": round(r[1], 3), "evalreport_cpu_s": round(r[2], 3),
          "naive_s": round(r[3][0], 3) if r[3] else None, "naive_cpu_s": round(r[3][1], 3) if r[3] else None,
          "executed": r[4]} for r in rows]}, ensure_ascii=False))

@@ -5,8 +5,8 @@ with ``_get_cell`` and written back with ``_set_cell`` (singledispatch functions
 which for pandas are ``DataFrame.iloc[row, col]``. A pandas ``iloc`` write costs about 0,17 ms, and
 that was half of what our tables' HTML costs (the BOT report: 2.557 writes, 0,26 s of 0,51 s in the
 kernel, on the path every report waits for). :meth:`DataFrame.iat` reads and writes one cell by
-position as ``iloc`` does for one cell, without its indexing machinery; where ``iat`` cannot set a
-value it falls back to ``loc``, as ``iloc`` would upcast.
+position as ``iloc`` does for one cell, without its indexing machinery; a value ``iat`` cannot set
+in place (another dtype) it hands to ``iloc`` itself (pandas' ``DataFrame._set_value``).
 
 Why by hand: great-tables has no faster path to hand a finished body to (unformatted cells are
 escaped cell by cell too). :func:`use_fast_cell_access` registers the two functions for pandas
