@@ -101,6 +101,28 @@ edit 6,89 s (naive 19,4 s), HTML-only prose edit 1,02 s; BOT's execute stage 15,
 15,4 / 14,9 / 15,6 s, median 14,9 s: the 15 s target is met in three runs of six, so it is at
 the edge, not met.
 
+Sixth run (main at 76fffba, 2026-11-30 20:58, idle machine, load 0,9-1,2; BOT alone is now the
+median of three builds): cold site 49,7 s (naive 94,5 s), no-op 0,24 s, OtO prose edit 3,08 s
+(naive 10,5 s), analysis edit 6,00 s (naive 17,7 s), HTML-only prose edit 0,95 s; BOT's execute
+stage built alone 14,9 / 15,6 / 15,6 s, median 15,6 s (22,1 s in the cold site). Five cold builds
+of BOT alone in /work/main twelve minutes earlier: 14,6 / 14,6 / 14,7 / 14,4 / 14,7 s; three ten
+minutes later: 15,3 / 15,6 / 15,9 s. The machine's speed drifts by 5-8 pct. within minutes, so the
+15 s target is met in some periods and not in others: at the edge. New since the fifth run, the
+same outputs byte for byte: the kernel runs with glibc malloc tunables (engine/execute.py
+KERNEL_MALLOC: numpy's temporaries reuse freed heap, -0,35 s in five A/B pairs), and great-tables
+reads and writes table cells through pandas' iat (author/tables/_gt_speed.py: a table's HTML in
+half the time, BOT's tables 0,51 -> 0,25 s). Tried and dropped: rendering table HTML in forked
+children like the figures (slower: the second core already draws the figures, and the kernel pays
+for copy-on-write after every fork); ridge weights in double precision after the window sums
+(1,4 s CPU less, but the replicate ATTs of the unrestricted sample move by up to 1e-9: the
+prefix-sum cancellation needs extended precision; with only the controls' side in double, 5e-12,
+the saving is 9 pct. of the weights' time: not worth a new BOT version); the full-sample Hessian
+of the refits' first step computed once per estimation (0,1 s CPU). What is left: the execute
+stage costs about 25 s CPU on two cores (a BOT build to HTML: 28,7 s CPU for 18,3 s), of which
+the bootstrap's round 2 15,5 s with both cores busy; kernel start, cell 2 and the cells after the
+estimations (about 4,5 s) run on one core while the other is mostly idle. Going clearly under 15 s needs the bootstrap to overlap those cells (about
+0,5-1 s) or moments recentred locally so that the weights need no extended precision (about 1 s).
+
 What changed for the fourth run: the bootstrap's round 2 hands the heaviest estimations to a
 worker whole (analysis/psm/samples._bootstrap_jobs: each worker made every estimation's row outer
 products, 730 MB for BOT, and paid a second of page faults for it); figures are drawn by forked
