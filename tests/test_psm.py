@@ -672,6 +672,41 @@ def test_estimate_samples_with_several_blocks_per_estimation_does_not_depend_on_
     assert serial["men"].frame["n_boot"].eq(57).all()
 
 
+def test_estimate_samples_later_gives_the_same_results_read_when_needed():
+    t, tasks = _sample_tasks()
+    now = psm.estimate_samples(tasks, n_boot=8, workers=2)
+    out = psm.estimate_samples(tasks, n_boot=8, workers=2, later=[("all", "x"), "weeks"])
+    assert list(out) == list(now) and len(out) == 3 and ("all", "x") in out   # keys without waiting
+    assert out.pending() == [("all", "x"), "weeks"]                           # computed in the background
+    for key in ["weeks", "men", ("all", "x")]:
+        pd.testing.assert_frame_equal(_frame(out[key]), _frame(now[key]), check_exact=True)
+    assert out.pending() == [] and out[("all", "x")] is out[("all", "x")]     # read once, then kept
+    serial = psm.estimate_samples(tasks, n_boot=8, workers=1, later=["weeks"])  # no pool: all at once
+    assert serial.pending() == []
+    pd.testing.assert_frame_equal(_frame(serial["weeks"]), _frame(now["weeks"]), check_exact=True)
+    with pytest.raises(ValueError, match="later"):
+        psm.estimate_samples(tasks, n_boot=2, workers=2, later=["nobody"])
+
+
+def test_an_error_in_a_later_task_is_raised_where_its_result_is_read(monkeypatch):
+    from analysis.psm import samples
+
+    t, tasks = _sample_tasks()
+    replicate = samples._replicate_block
+    n_men = len(tasks[0].rows)
+
+    def failing(boot, draws):           # the forked workers inherit this
+        if boot.n == n_men:
+            raise RuntimeError("replikation fejlede")
+        return replicate(boot, draws)
+
+    monkeypatch.setattr(samples, "_replicate_block", failing)
+    out = psm.estimate_samples(tasks[:2], n_boot=8, workers=2, later=["men"])   # returns
+    assert isinstance(out[("all", "x")], psm.PSMResult)
+    with pytest.raises(RuntimeError, match="replikation fejlede"):
+        out["men"]
+
+
 def test_estimate_samples_strips_weight_matrices():
     t, tasks = _sample_tasks()
     out = psm.estimate_samples(tasks[:2], n_boot=2, workers=2)

@@ -38,7 +38,9 @@ Pipeline
    and the gender/cohort tables.
 6. :func:`estimate_samples` (``samples.py``) – several independent estimations
    (samples, subgroups; one :class:`SampleTask` each) in a process pool, with
-   results that do not depend on the number of workers.
+   results that do not depend on the number of workers; ``later=`` keys are
+   finished in the background and waited for where they are read
+   (:class:`SampleResults`).
 
 7. Two explicit choices of every :class:`MatchingSpec` guard against bias
    (issue 13's seed sweep, ``benchmarks/bot_sweep.py``): ``separated="exclude"``
@@ -73,7 +75,7 @@ from .estimate import ATTEstimate, MatchingSpec, PSMResult, RESULT_COLUMNS, appl
 from .bootstrap import BOOT_BLOCK, Bootstrap, bootstrap_replicates, draw_resamples
 from .over_time import cumulative_means, effects_over_time
 from .groups import estimate_by_group, frame_by_group, unit_weights_by_group
-from .samples import SampleTask, default_workers, estimate_samples
+from .samples import SampleResults, SampleTask, default_workers, estimate_samples
 
 # private names re-exported for tests: _refit_block, _refit_params, _weights_arrays
 
@@ -117,6 +119,7 @@ __all__ = [
     "estimate_by_group",
     "frame_by_group",
     "unit_weights_by_group",
+    "SampleResults",
     "SampleTask",
     "default_workers",
     "estimate_samples",

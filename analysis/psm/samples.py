@@ -18,6 +18,7 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Callable, Hashable, Sequence
 
 import numpy as np
@@ -252,11 +253,14 @@ def _in_pool(ctx, workers: int, initializer, initargs, run, jobs: list) -> list:
             raise
 
 
-def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict:
+def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx, later: frozenset = frozenset()) -> dict:
     """The pool of :func:`estimate_samples` in three rounds: (1) every task up to its bootstraps, in the
     pool; (2) the bootstrap replications of all tasks' estimations together, heaviest first, whole
     estimations and, at the end, single blocks (:func:`_bootstrap_jobs`), in a new pool forked after
-    round 1 (so the workers inherit the bootstraps); (3) the results, here."""
+    round 1 (so the workers inherit the bootstraps); (3) the results, here. The estimations of the
+    tasks whose keys are in ``later`` come after all the others in round 2, and their results are
+    returned as functions that wait for them (:class:`SampleResults`): the pool works on while the
+    caller goes on."""
     if len(tasks) == 1:
         prepared = {i: _prepare_task(tasks[i], n_boot) for i in order}
     else:
@@ -264,14 +268,78 @@ def _in_rounds(tasks: list, order: list, n_boot: int, workers: int, ctx) -> dict
                                             [(i,) for i in order])))
     flat = [(i, prep) for i in order for prep in _estimations(tasks[i], prepared[i])]
     preps = tuple(prep for _, prep in flat)
-    jobs = _bootstrap_jobs(list(preps))
-    results = _in_pool(ctx, workers, _worker_init_blocks, (preps,), _worker_blocks, jobs) if jobs else []
-    done = {(f, start): block for (f, starts), blocks in zip(jobs, results) for start, block in zip(starts, blocks)}
-    replicates: dict = {}
-    for f, (i, prep) in enumerate(flat):
-        R = _assemble(prep.boot, prep.n_boot, [done[(f, start)] for start in _block_starts(prep.n_boot)])
-        replicates.setdefault(i, []).append(R)
-    return {i: _finish_task(tasks[i], prepared[i], replicates[i]) for i in order}
+    jobs = []
+    for group in ([f for f, (i, _) in enumerate(flat) if tasks[i].key not in later],
+                  [f for f, (i, _) in enumerate(flat) if tasks[i].key in later]):
+        jobs += [(group[f], starts) for f, starts in _bootstrap_jobs([preps[f] for f in group])]
+    # forked here, in the caller's thread, before anything is read back
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx, initializer=_worker_init_blocks,
+                               initargs=(preps,)) if jobs else None
+    futures = {}
+    try:
+        for job in jobs:
+            futures[job] = pool.submit(_worker_blocks, *job)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    waiting = {i for i in order if tasks[i].key in later}
+
+    def finish(i: int):
+        try:
+            done = {}
+            for job, future in futures.items():
+                if flat[job[0]][0] == i:
+                    done.update({(job[0], start): block for start, block in zip(job[1], future.result())})
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # do not start the remaining jobs
+            raise
+        replicates = [_assemble(prep.boot, prep.n_boot, [done[(f, start)] for start in _block_starts(prep.n_boot)])
+                      for f, (j, prep) in enumerate(flat) if j == i]
+        waiting.discard(i)
+        if pool is not None and not waiting:
+            pool.shutdown(wait=True)
+        return _finish_task(tasks[i], prepared[i], replicates)
+
+    results = {i: finish(i) for i in order if tasks[i].key not in later}
+    if pool is not None and not waiting:
+        pool.shutdown(wait=True)
+    return {**results, **{i: _Pending(functools.partial(finish, i)) for i in order if tasks[i].key in later}}
+
+
+class _Pending:
+    """A result still being computed in the background; calling it waits for it."""
+
+    def __init__(self, wait: Callable):
+        self.wait = wait
+
+
+class SampleResults(Mapping):
+    """The results of :func:`estimate_samples`: key -> result, in the order of the tasks. The result
+    of a task in ``later`` is computed in the background and waited for when it is first read
+    (``results[key]``); iterating over the keys and ``key in results`` do not wait."""
+
+    def __init__(self, keys: list, results: dict):
+        self._keys = list(keys)
+        self._results = results              # key -> result, or a function that waits for it
+
+    def __getitem__(self, key):
+        value = self._results[key]
+        if isinstance(value, _Pending):
+            value = self._results[key] = value.wait()
+        return value
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __contains__(self, key) -> bool:      # Mapping's would read the result, and wait
+        return key in self._results
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def pending(self) -> list:
+        """The keys whose results have not been read yet and were computed in the background."""
+        return [k for k in self._keys if isinstance(self._results[k], _Pending)]
 
 
 def _fork_context():
@@ -286,7 +354,7 @@ def default_workers() -> int:
 
 
 def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int | None = None,
-                     mapper: Callable | None = None) -> dict:
+                     mapper: Callable | None = None, later: Sequence[Hashable] = ()) -> SampleResults:
     """Run several independent estimations (samples, subgroups) in parallel.
 
     Every :class:`SampleTask` is one complete estimation – score, bandwidth,
@@ -315,7 +383,15 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     The function is a ``functools.partial`` of a module-level function, so it and
     the tasks can be pickled to other machines. Same results.
 
-    Returns key -> result, in the order of ``tasks`` (keys must be unique):
+    ``later``: keys of tasks whose results the caller reads only later. In the pool their bootstrap
+    blocks come after all the others', and the call returns when the others are done: the workers
+    finish these while the caller goes on (e.g. the cells of a report that do not need them), and
+    ``results[key]`` waits for them where they are read. Iterating over the keys does not wait; an
+    error in such a task is raised where its result is read. Without the pool (``mapper``,
+    ``workers=1``) they are computed before the call returns. Same results either way.
+
+    Returns a :class:`SampleResults` mapping key -> result, in the order of ``tasks`` (keys must be
+    unique):
 
     * a :class:`PSMResult` for an ordinary task, with ``index`` = the task's
       ``rows`` (so :meth:`PSMResult.unit_weights` and
@@ -336,6 +412,9 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
     keys = [task.key for task in tasks]
     if len(set(keys)) != len(keys):
         raise ValueError("task keys must be unique")
+    later = frozenset(later)
+    if not later <= set(keys):
+        raise ValueError(f"later: no task has the key(s) {sorted(map(repr, later - set(keys)))}")
     if n_boot < 0:
         raise ValueError("n_boot must be >= 0")
     workers = default_workers() if workers is None else int(workers)
@@ -352,5 +431,5 @@ def estimate_samples(tasks: Sequence[SampleTask], *, n_boot: int, workers: int |
         for i in order:
             results[i] = _run_task(tasks[i], n_boot)
     else:
-        results = _in_rounds(tasks, order, n_boot, workers, ctx)
-    return {tasks[i].key: results[i] for i in range(len(tasks))}
+        results = _in_rounds(tasks, order, n_boot, workers, ctx, later)
+    return SampleResults(keys, {tasks[i].key: results[i] for i in range(len(tasks))})
