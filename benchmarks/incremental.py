@@ -120,8 +120,19 @@ the saving is 9 pct. of the weights' time: not worth a new BOT version); the ful
 of the refits' first step computed once per estimation (0,1 s CPU). What is left: the execute
 stage costs about 25 s CPU on two cores (a BOT build to HTML: 28,7 s CPU for 18,3 s), of which
 the bootstrap's round 2 15,5 s with both cores busy; kernel start, cell 2 and the cells after the
-estimations (about 4,5 s) run on one core while the other is mostly idle. Going clearly under 15 s needs the bootstrap to overlap those cells (about
-0,5-1 s) or moments recentred locally so that the weights need no extended precision (about 1 s).
+estimations (about 4,5 s) ran on one core while the other was mostly idle.
+
+Seventh run (main at 08af810, 21:29, idle machine, load 1,1-1,6): cold site 46,9 s (naive
+94,7 s), no-op 0,26 s, OtO prose edit 3,42 s (naive 10,9 s), analysis edit 6,57 s (naive
+18,5 s), HTML-only prose edit 1,04 s; BOT's execute stage built alone 14,5 / 14,1 / 14,6 s,
+median 14,5 s: met (21,0 s in the cold site, beside the other reports). Five more cold builds of
+BOT alone right after (21:36-21:39): 14,8 / 14,6 / 14,8 / 15,0 / 14,8 s. New: the estimations of
+BOT's unrestricted sample, first read in chapter 5, are finished in the background while the
+chapters before it run (psm.estimate_samples(later=...), analysis/psm/samples.py): cell 3 takes
+7,2 s instead of 10, the kernel waits 1,3 s for them at the robustness chapter, and the execute
+stage is 0,5 s shorter (three A/B pairs: 14,5 against 15,0 s); the numbers are the same bit for
+bit. From the estimations to the robustness chapter both cores are now busy, so what is left is
+CPU: the margin under 15 s is 0,2-0,9 s, of the order of the machine's drift.
 
 What changed for the fourth run: the bootstrap's round 2 hands the heaviest estimations to a
 worker whole (analysis/psm/samples._bootstrap_jobs: each worker made every estimation's row outer
