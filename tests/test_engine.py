@@ -144,7 +144,6 @@ def test_failing_cell_names_cell_and_line_and_keeps_previous_output(project_fact
     assert leftovers == []                                        # no half-built folder
 
 
-
 def test_an_output_that_cannot_be_formatted_names_its_error(tmp_path):
     # IPython reports an exception raised while formatting an output (a table's _repr_html_, a
     # failing export check) as "NoneType: None" in the reply; the build names the real one
@@ -169,6 +168,7 @@ def test_an_output_that_cannot_be_formatted_names_its_error(tmp_path):
         execute_document(read_qmd(qmd), "x", tables_dir=tmp_path)
     assert err.value.cell_number == 1 and err.value.ename == "ValueError"
     assert err.value.evalue == "rækken 'Mænd' mangler" and "_repr_html_" in err.value.traceback
+
 
 def test_failing_inline_expression_names_line(project_factory):
     doc = DOC.replace("Værdien er `{python} str(value)", "Værdien er `{python} 1/0` `{python} str(value)")
