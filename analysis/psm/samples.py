@@ -16,9 +16,9 @@ import gc
 import multiprocessing
 import os
 import sys
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Mapping
 from typing import Callable, Hashable, Sequence
 
 import numpy as np
