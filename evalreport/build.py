@@ -200,7 +200,8 @@ def stage_report(project: Project, slug: str, options: BuildOptions, *,
         from .outputs.disclosure import check_disclosure
         html = html_path.read_text(encoding="utf-8")
         check_disclosure(build_name(slug, options), tables_dir, _printed_texts(result) if result is not None else [],
-                         int(project.settings["disclosure"]["min-count"]), page_html=html)
+                         int(project.settings["disclosure"]["min-count"]), page_html=html,
+                         computed=_computed_texts(doc, result) if result is not None else None)
         check_headline(slug, variant, tables_dir, headline_specs(fm, qmd),
                        int(project.settings["disclosure"]["min-count"]))
         pdf_path, pages, pdf_key = None, None, None
@@ -403,9 +404,24 @@ def _result_of(folder: Path, progress: Progress, unchanged: bool) -> BuildResult
                        list(progress.cached_stages), unchanged)
 
 
-def _printed_texts(result) -> list[str]:
-    """What the cells put into the text: inline values and printed or markdown output."""
-    texts = [text for values in result.inline.values() for _, text in values]
+def _computed_texts(doc, result) -> list[str]:
+    """The text around every computed value, for the disclosure gate's count in words: each
+    Markdown block with its inline values framed by ``outputs.disclosure.COMPUTED``, and every
+    printed output of a cell, framed as a whole."""
+    from .engine.qmd import Markdown
+    from .outputs.disclosure import COMPUTED
+
+    opening, closing = COMPUTED
+    texts = [block.fill_inline([opening + text + closing for _, text in values])
+             for block in doc.blocks if isinstance(block, Markdown)
+             and (values := result.inline.get(id(block)))]
+    return texts + [opening + text + closing for text in _printed_texts(result, inline=False)]
+
+
+def _printed_texts(result, inline: bool = True) -> list[str]:
+    """What the cells put into the text: inline values (unless ``inline=False``) and printed or
+    markdown output."""
+    texts = [text for values in result.inline.values() for _, text in values] if inline else []
     for outputs in result.outputs.values():
         for out in outputs or []:
             if out.get("output_type") == "stream" and out.get("name") == "stdout":

@@ -174,3 +174,38 @@ def test_a_small_count_of_persons_in_the_prose_stops_the_build(tmp_path, n, stop
     else:
         result = build_report(p, "demo", BuildOptions(to="html", quiet=True))
         assert "Kun 3 deltagere" in (result.folder / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_computed_count_in_words_is_found_and_the_analysts_own_words_are_not():
+    from evalreport.outputs.disclosure import COMPUTED, small_count_words
+
+    o, c = COMPUTED
+    texts = [f"Kun {o}to{c} deltagere fik fleksjob, og {o}to af de ledige{c} startede.",   # computed words
+             "To deltagere fortalte i interviewene, at to kvinder hjalp.",                 # the analyst's own
+             f"{o}To kvinder og en borger{c} – {o}to femtedele{c} af deltagerne; {o}en{c} deltager.",
+             f"{o}Fire personer{c} og {o}tre{c} mænd",
+             f"{o}12{c} borgere; {o}tolv{c}\n borgere"]
+    found = small_count_words(texts, 3)
+    assert [f.split()[-2:] for f in found] == [["to", "deltagere"], ["de", "ledige"], ["To", "kvinder"]]
+    assert found[0] == "Kun to deltagere" and found[1].endswith("og to af de ledige")
+    assert [f.split()[-2:] for f in small_count_words(texts, 5)] == [
+        ["to", "deltagere"], ["de", "ledige"], ["To", "kvinder"], ["Fire", "personer"], ["tre", "mænd"]]
+    assert small_count_words(texts, 13)[-1].endswith("tolv borgere")      # the project's minimum
+
+
+@pytest.mark.parametrize("n, stops", [(2, True), (3, False)])
+def test_a_small_count_in_words_from_num_word_stops_the_build(tmp_path, n, stops):
+    doc = PROSE_DOC.replace("n_fleks = {n}", "from evalreport.author.formatting import num_word\nn_fleks = {n}") \
+        .replace("`{{python}} n_fleks`", "`{{python}} num_word(n_fleks)`")
+    (tmp_path / "_quarto.yml").write_text(QUARTO.format(m=3), encoding="utf-8")
+    (tmp_path / "reports" / "demo").mkdir(parents=True)
+    (tmp_path / "reports" / "demo" / "index.qmd").write_text(doc.format(n=n), encoding="utf-8")
+    p = load_project(tmp_path)
+    if stops:
+        with pytest.raises(DisclosureError, match=r"demo: en beregnet værdi i teksten nævner et antal under 3 med "
+                                                  r"ord: '…Kun to deltagere'"):
+            build_report(p, "demo", BuildOptions(to="html", quiet=True))
+        assert not (p.output_dir / "reports").exists()
+    else:
+        result = build_report(p, "demo", BuildOptions(to="html", quiet=True))
+        assert "Kun tre deltagere" in (result.folder / "index.html").read_text(encoding="utf-8")

@@ -16,7 +16,8 @@ names the report, table, row, column and rule when
 * the text (inline values and printed cell output) quotes a number its table
   hides;
 * the page's text gives a count of 1 to ``min-count − 1`` persons in digits
-  ("2 deltagere"; :func:`small_counts_in_text`).
+  ("2 deltagere"; :func:`small_counts_in_text`), or a computed value gives one in words
+  ("to deltagere" where "to" is ``num_word(n)``; :func:`small_count_words`).
 
 The private records are deleted afterwards; they are never published.
 """
@@ -84,11 +85,50 @@ def small_counts_in_text(html: str, min_count: int) -> list[str]:
     return out
 
 
+#: Frames of a computed value in the texts :func:`small_count_words` reads (``evalreport.build``
+#: puts every inline value between them; a cell's printed output is framed as a whole).
+COMPUTED = ("\x02", "\x03")
+
+#: Danish number words from 2 (``num_word``'s). One is left out: in generated sentences "en
+#: borger", "én deltager" are an article or a generic person ("omkostningen ved én deltager"), which
+#: no rule on the words can tell from a count of one; a count of one in digits is caught.
+_NUMBER_WORDS = {2: "to", 3: "tre", 4: "fire", 5: "fem", 6: "seks", 7: "syv", 8: "otte", 9: "ni", 10: "ti",
+                 11: "elleve", 12: "tolv"}
+
+
+def small_count_words(texts: list[str], min_count: int) -> list[str]:
+    """Phrases that give a *computed* count of 2 to ``min_count`` − 1 persons in words: "to
+    deltagere", "to af de ledige", where the number word is part of a computed value (framed by
+    :data:`COMPUTED`; e.g. ``num_word(n)`` followed by "deltagere" in the text, or a generated
+    sentence). Prose the analyst wrote is not read here: its "to deltagere" is a fact of the design
+    or an interview, not a count from the data. One in words is not caught (:data:`_NUMBER_WORDS`)."""
+    words = [_NUMBER_WORDS[i] for i in range(2, min(min_count, 13))]
+    if not words:
+        return []
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(words) + r")\s+(?:af\s+(?:de\s+)?)?(" + "|".join(_UNITS)
+                         + r")\b", re.IGNORECASE)
+    out = []
+    for text in texts:
+        clean, computed, inside = [], [], False
+        for ch in text or "":
+            if ch in COMPUTED:
+                inside = ch == COMPUTED[0]
+                continue
+            clean.append(ch)
+            computed.append(inside)
+        clean = "".join(clean)
+        for m in pattern.finditer(clean):
+            if computed[m.start(1)]:
+                out.append(re.sub(r"\s+", " ", clean[max(0, m.start() - 30):m.end()]).strip())
+    return out
+
+
 def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count: int,
-                     page_html: str | None = None) -> list[str]:
+                     page_html: str | None = None, computed: list[str] | None = None) -> list[str]:
     """Check the exported tables, ``texts`` and the page's text (``page_html``, when given: a
-    count of fewer than ``min_count`` persons in digits, :func:`small_counts_in_text`); raise
-    DisclosureError listing every violation.
+    count of fewer than ``min_count`` persons in digits, :func:`small_counts_in_text`) and the
+    computed values in their text (``computed``, when given: such a count in words,
+    :func:`small_count_words`); raise DisclosureError listing every violation.
 
     Returns the ids of the tables that were checked against a record.
     """
@@ -96,6 +136,8 @@ def check_disclosure(report: str, tables_dir: Path, texts: list[str], min_count:
     private = tables_dir / ".disclosure"
     problems: list[str] = [f"{report}: teksten nævner et antal under {min_count}: '…{phrase}'"
                            for phrase in small_counts_in_text(page_html, min_count)] if page_html else []
+    problems += [f"{report}: en beregnet værdi i teksten nævner et antal under {min_count} med ord: '…{phrase}'"
+                 for phrase in small_count_words(computed or [], min_count)]
     checked: list[str] = []
     text_numbers = set().union(*(_numbers(t) for t in texts)) if texts else set()
     covered: set[tuple[str, str, str]] = set()        # cells a record describes (not plain counts)
